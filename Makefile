@@ -1,0 +1,40 @@
+# rolehop's everyday targets. `make test` is what CI runs (through .ci/run).
+
+GO      ?= go
+BIN     ?= bin/rolehop
+PKGS    := ./...
+
+.PHONY: build test lint demo bench fuzz clean
+
+build:
+	$(GO) build -trimpath -o $(BIN) ./cmd/rolehop
+
+# Unit tests, fuzz seed corpora and the command-line scripts, against a local moto_server,
+# with the race detector on.
+test:
+	$(GO) test -race -count=1 $(PKGS)
+
+lint:
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$unformatted" ]; then echo "not gofmt-formatted:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
+
+# The main job end to end against a local moto: whoami before and after, terraform apply as a
+# role with its state in S3, and eval "$(rolehop env ...)".
+demo: build
+	bash scripts/demo.sh $(BIN)
+
+# Startup cost of `rolehop exec -- true` beside bare `true` and a bare STS call, with peak RSS.
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 200x -count 1 ./cmd/rolehop
+
+# Fuzz each target for a while (the seed corpora also run in `make test`).
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/configfile
+	$(GO) test -run '^$$' -fuzz '^FuzzParseDuration$$' -fuzztime $(FUZZTIME) ./internal/plan
+	$(GO) test -run '^$$' -fuzz '^FuzzSH$$' -fuzztime $(FUZZTIME) ./internal/shellenv
+
+clean:
+	rm -rf bin

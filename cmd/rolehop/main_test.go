@@ -1,0 +1,91 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/rolehop/rolehop/internal/mototest"
+	"github.com/rolehop/rolehop/internal/plan"
+)
+
+// moto is the emulator every script in this package talks to, started once by TestMain.
+var moto *mototest.Server
+
+// withMoto runs the tests with moto_server up, failing (never skipping) when it or a client
+// the scripts use is missing.
+type withMoto struct{ m *testing.M }
+
+func (w withMoto) Run() int {
+	return mototest.Run(w.m, []string{"aws", "terraform", "sh"}, func(s *mototest.Server) { moto = s })
+}
+
+func TestMain(m *testing.M) {
+	testscript.Main(withMoto{m}, map[string]func(){"rolehop": func() { os.Exit(run()) }})
+}
+
+// TestScripts runs the command-line stories in testdata/script: each one is a short, readable
+// account of what rolehop does with a given input.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup:               setupScript,
+		Cmds:                commands(),
+	})
+}
+
+// setupScript gives each script its own STS recorder in front of moto and an environment with
+// base credentials, no instance metadata and no user configuration.
+func setupScript(env *testscript.Env) error {
+	rec, err := mototest.SetupRecorder(env, moto.URL)
+	if err != nil {
+		return err
+	}
+	home := filepath.Join(env.WorkDir, "home")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return err
+	}
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL_STS":      rec.URL,
+		"MOTO":                      moto.URL,
+		"AWS_ACCESS_KEY_ID":         "AKIABASEKEYEXAMPLE01",
+		"AWS_SECRET_ACCESS_KEY":     "base-secret-key-example",
+		"AWS_EC2_METADATA_DISABLED": "true",
+		"HOME":                      home,
+		"AWS_CONFIG_FILE":           filepath.Join(home, "aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, "aws-credentials"),
+		"SESSION":                   plan.DefaultSessionName(),
+		"TF_IN_AUTOMATION":          "1",
+		"CHECKPOINT_DISABLE":        "1",
+	} {
+		env.Setenv(k, v)
+	}
+	return nil
+}
+
+func commands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	cmds := mototest.Commands(mototest.ScriptRecorder)
+	cmds["nosecrets"] = noSecrets
+	return cmds
+}
+
+// noSecrets FILE... fails if the previous command's stdout or stderr contains the content of
+// any FILE: it shows that values a child saw never reached rolehop's own output.
+func noSecrets(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: nosecrets FILE...")
+	}
+	out := ts.ReadFile("stdout") + ts.ReadFile("stderr")
+	for _, f := range args {
+		secret := strings.TrimSpace(ts.ReadFile(f))
+		if len(secret) < 8 {
+			ts.Fatalf("%s holds no plausible secret (%d bytes)", f, len(secret))
+		}
+		if strings.Contains(out, secret) {
+			ts.Fatalf("the content of %s appears in the output", f)
+		}
+	}
+}

@@ -1,0 +1,88 @@
+// Package awsenv decides which environment variables hand a set of credentials to a command,
+// and which inherited ones must go so that the command sees exactly one identity.
+package awsenv
+
+import (
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/rolehop/rolehop/internal/shellenv"
+)
+
+// identityVars are inherited variables that would let an AWS SDK pick another identity than
+// the one rolehop hands over: profiles, web identity, container credentials, legacy key names.
+var identityVars = []string{
+	"AWS_PROFILE",
+	"AWS_DEFAULT_PROFILE",
+	"AWS_WEB_IDENTITY_TOKEN_FILE",
+	"AWS_ROLE_ARN",
+	"AWS_ROLE_SESSION_NAME",
+	"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+	"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+	"AWS_CONTAINER_AUTHORIZATION_TOKEN",
+	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+	"AWS_ACCESS_KEY",
+	"AWS_SECRET_KEY",
+}
+
+// Environment is the change to make to a command's environment.
+type Environment struct {
+	// Set are the variables to set, in a stable order.
+	Set []shellenv.Var
+	// Unset are the variables to remove.
+	Unset []string
+}
+
+// For returns the variables that hand creds (and region, when known) to a command.
+func For(creds aws.Credentials, region string) Environment {
+	e := Environment{Unset: append([]string(nil), identityVars...)}
+	e.Set = []shellenv.Var{
+		{Name: "AWS_ACCESS_KEY_ID", Value: creds.AccessKeyID},
+		{Name: "AWS_SECRET_ACCESS_KEY", Value: creds.SecretAccessKey},
+	}
+	if creds.SessionToken != "" {
+		e.Set = append(e.Set,
+			shellenv.Var{Name: "AWS_SESSION_TOKEN", Value: creds.SessionToken},
+			shellenv.Var{Name: "AWS_SECURITY_TOKEN", Value: creds.SessionToken})
+	} else {
+		e.Unset = append(e.Unset, "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+	}
+	if creds.CanExpire {
+		exp := creds.Expires.UTC().Format(time.RFC3339)
+		e.Set = append(e.Set,
+			shellenv.Var{Name: "AWS_SESSION_EXPIRATION", Value: exp},
+			shellenv.Var{Name: "AWS_CREDENTIAL_EXPIRATION", Value: exp})
+	} else {
+		e.Unset = append(e.Unset, "AWS_SESSION_EXPIRATION", "AWS_CREDENTIAL_EXPIRATION")
+	}
+	if region != "" {
+		e.Set = append(e.Set,
+			shellenv.Var{Name: "AWS_REGION", Value: region},
+			shellenv.Var{Name: "AWS_DEFAULT_REGION", Value: region})
+	}
+	return e
+}
+
+// Apply returns environ (as os.Environ gives it) with e's variables removed and set. Variables
+// are set at the end, in e's order.
+func (e Environment) Apply(environ []string) []string {
+	drop := make(map[string]bool, len(e.Unset)+len(e.Set))
+	for _, n := range e.Unset {
+		drop[n] = true
+	}
+	for _, v := range e.Set {
+		drop[v.Name] = true
+	}
+	out := make([]string, 0, len(environ)+len(e.Set))
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !drop[name] {
+			out = append(out, kv)
+		}
+	}
+	for _, v := range e.Set {
+		out = append(out, v.Name+"="+v.Value)
+	}
+	return out
+}

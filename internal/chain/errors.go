@@ -1,0 +1,142 @@
+package chain
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go"
+	"github.com/rolehop/rolehop/internal/plan"
+)
+
+// HopError is a failed STS call. Its message names the hop, the role and the STS error code,
+// with a sentence on what to check for common codes. STS messages hold no secrets.
+type HopError struct {
+	Hop  int // 1-based; 0 for a call that is not a hop (GetCallerIdentity)
+	Role string
+	API  string
+	Err  error
+}
+
+func (e *HopError) Error() string {
+	prefix := e.API + ": "
+	if e.Hop > 0 {
+		prefix = fmt.Sprintf("hop %d (%s): %s", e.Hop, e.Role, prefix)
+	}
+	return prefix + describe(e.Err)
+}
+
+func (e *HopError) Unwrap() error { return e.Err }
+
+// Code returns the STS error code, or "" when the call failed before STS answered.
+func (e *HopError) Code() string {
+	var api smithy.APIError
+	if errors.As(e.Err, &api) {
+		return api.ErrorCode()
+	}
+	return ""
+}
+
+// hints says what to check for common STS error codes.
+var hints = map[string]string{
+	"AccessDenied":               "check that the role's trust policy allows your identity (and any external ID or MFA condition) and that your identity may call sts:AssumeRole on it",
+	"ExpiredToken":               "the credentials used for this call have expired; refresh them (for example aws sso login) and try again",
+	"ExpiredTokenException":      "the web identity token has expired; fetch a fresh one",
+	"InvalidIdentityToken":       "the web identity token was rejected; check that it is current and that its issuer is registered as an IAM OIDC identity provider",
+	"IDPRejectedClaim":           "the role's trust policy does not accept this token's claims (aud, sub); check its conditions",
+	"IDPCommunicationError":      "STS could not reach the token issuer to verify it; try again",
+	"RegionDisabledException":    "STS is not activated in this region for the account; activate it in IAM account settings or use another --region",
+	"InvalidClientTokenId":       "the access key used for this call is not valid; check your base credentials",
+	"SignatureDoesNotMatch":      "the secret key does not match the access key; check your base credentials",
+	"MalformedPolicyDocument":    "the session policy is not a valid IAM policy; fix the policy attribute",
+	"PackedPolicyTooLarge":       "the session policy and tags are too large once packed; shorten them",
+	"Throttling":                 "STS is throttling requests; wait and try again",
+	"InvalidParameterValue":      "a parameter was rejected; check the role ARN, session name and duration",
+	"MissingAuthenticationToken": "the call was not signed; check your base credentials",
+}
+
+// describe writes an SDK error as one line: the STS code and message with a hint, or what
+// kept the request from reaching STS.
+func describe(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		msg := oneLine(api.ErrorMessage())
+		s := api.ErrorCode()
+		if msg != "" {
+			s += ": " + strings.TrimSuffix(msg, ".")
+		}
+		hint := hints[api.ErrorCode()]
+		if strings.Contains(msg, "role chaining") {
+			hint = "a role assumed with another role's credentials lasts at most 1h; use --duration 1h or less"
+		}
+		if hint != "" {
+			s += "; " + hint
+		}
+		return s
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		u, _ := url.Parse(ue.URL)
+		host := ue.URL
+		if u != nil {
+			host = u.Scheme + "://" + u.Host
+		}
+		return fmt.Sprintf("cannot reach STS at %s: %s; check the network, --region and AWS_ENDPOINT_URL_STS", host, oneLine(rootCause(ue.Err).Error()))
+	}
+	return oneLine(err.Error())
+}
+
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
+
+// BaseError is a failure to get the base credentials the first hop is signed with.
+type BaseError struct {
+	Source string
+	Err    error
+}
+
+func (e *BaseError) Error() string {
+	cause := oneLine(e.Err.Error())
+	if strings.Contains(cause, "EC2 IMDS") || strings.Contains(cause, "no EC2 IMDS role") {
+		cause = "no credentials found in the environment, shared files, SSO or instance metadata"
+	}
+	return fmt.Sprintf("base credentials (%s): %s; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pick a profile with --profile, or log in with aws sso login", e.Source, cause)
+}
+
+func (e *BaseError) Unwrap() error { return e.Err }
+
+// earlier returns the failure of an earlier link of the chain that err carries, if any: when a
+// hop cannot be signed because the hop before it failed, that failure is the one to report.
+func earlier(err error) error {
+	var he *HopError
+	if errors.As(err, &he) {
+		return he
+	}
+	var be *BaseError
+	if errors.As(err, &be) {
+		return be
+	}
+	return nil
+}
+
+// profileError explains a failure to load the shared configuration.
+func profileError(p *plan.Plan, err error) error {
+	var missing config.SharedConfigProfileNotExistError
+	if errors.As(err, &missing) {
+		return fmt.Errorf("%s: profile %q is not in the AWS config or credentials file; check the name (aws configure list-profiles)", p.ProfileOrigin, p.Profile)
+	}
+	return fmt.Errorf("load AWS configuration: %s", oneLine(err.Error()))
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

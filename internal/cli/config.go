@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/rolehop/rolehop/internal/plan"
+	"github.com/rolehop/rolehop/internal/settings"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) configCmd() *cobra.Command {
+	var output string
+	c := &cobra.Command{
+		Use:   "config [options]",
+		Short: "Show every setting, where it came from, and the chain of roles",
+		Long: `Show every resolved setting with its value and where it came from (a flag, an environment
+variable, a rolehop.hcl line, or the default), the rolehop.hcl files read, and the chain of STS
+calls the settings make. Secrets are redacted. No credentials are fetched.`,
+		Example: `  rolehop config
+  rolehop config --iam-role arn:aws:iam::111111111111:role/deploy --duration 2h
+  rolehop config --output json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if output != "text" && output != "json" {
+				return &usageError{fmt.Errorf("unknown output %q; use text or json", output)}
+			}
+			res, err := a.resolve(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				return writeConfigJSON(a.out(cmd), res)
+			}
+			return writeConfigText(a.out(cmd), res)
+		},
+	}
+	c.Flags().StringVarP(&output, "output", "o", "text", "output `FORMAT`: text or json")
+	return credentialCommand(c)
+}
+
+// setRow is one setting as `rolehop config` shows it.
+type setRow struct {
+	Name   string `json:"name"`
+	Value  string `json:"value"`
+	Source string `json:"source"`
+	Flag   string `json:"flag"`
+	Env    string `json:"env,omitempty"`
+}
+
+func rows(res *settings.Result) []setRow {
+	byKey := map[string]settings.Entry{}
+	for _, e := range res.Entries {
+		byKey[e.Key] = e
+	}
+	var out []setRow
+	for _, s := range settings.Specs() {
+		e, ok := byKey[s.Key]
+		if !ok {
+			continue
+		}
+		r := setRow{Name: s.Key, Value: e.Value, Source: e.Source.String(), Flag: "--" + s.Flag}
+		if len(s.Env) > 0 {
+			r.Env = s.Env[0]
+		}
+		if r.Value == "" {
+			r.Value = "(none found)"
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func writeConfigText(w io.Writer, res *settings.Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SETTING\tVALUE\tSOURCE\tSET WITH")
+	for _, r := range rows(res) {
+		with := r.Flag
+		if r.Env != "" {
+			with += ", " + r.Env
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, r.Value, r.Source, with)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	p := &res.Plan
+	base := "AWS SDK default chain (environment, shared files, SSO, container, instance metadata)"
+	if p.Profile != "" {
+		base = fmt.Sprintf("profile %q", p.Profile)
+	}
+	fmt.Fprintf(w, "Chain:\n  base credentials: %s\n", base)
+	for i := range p.Hops {
+		writeHop(w, i, &p.Hops[i])
+	}
+	if len(p.Hops) == 0 {
+		fmt.Fprintln(w, "  no role to assume: the base credentials are handed over as they are")
+	}
+	fmt.Fprintf(w, "  STS region: %s\n\nPrecedence: flag, then environment variable, then the nearest rolehop.hcl, then default.\n", p.STSRegion())
+	return nil
+}
+
+func writeHop(w io.Writer, i int, h *plan.Hop) {
+	fmt.Fprintf(w, "  hop %d: %s %s\n", i+1, h.API(), h.Role)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, f := range hopFields(h) {
+		fmt.Fprintf(tw, "    %s\t%s\t%s\n", f.name, f.value, orDefault(h.Origin[f.name]))
+	}
+	tw.Flush()
+}
+
+type hopField struct{ name, value string }
+
+// hopFields lists the values of a hop that are set, secrets redacted.
+func hopFields(h *plan.Hop) []hopField {
+	fields := []hopField{
+		{plan.FieldSessionName, h.SessionName},
+		{plan.FieldDuration, plan.FormatDuration(h.Duration)},
+	}
+	add := func(name, v string) {
+		if v != "" {
+			fields = append(fields, hopField{name, v})
+		}
+	}
+	if h.WebIdentityToken != nil {
+		add(plan.FieldWebIdentityToken, h.WebIdentityToken.String())
+	}
+	add(plan.FieldExternalID, h.ExternalID)
+	add(plan.FieldSourceIdentity, h.SourceIdentity)
+	var tags []string
+	for _, t := range h.Tags {
+		tags = append(tags, t.Key+"="+t.Value)
+	}
+	add(plan.FieldTags, strings.Join(tags, ", "))
+	add(plan.FieldTransitiveTags, strings.Join(h.TransitiveTagKeys, ", "))
+	if h.Policy != "" {
+		add(plan.FieldPolicy, fmt.Sprintf("(%d characters)", len(h.Policy)))
+	}
+	add(plan.FieldPolicyARNs, strings.Join(h.PolicyARNs, ", "))
+	return fields
+}
+
+func orDefault(s string) string {
+	if s == "" || s == "default" {
+		return "default"
+	}
+	return s
+}
+
+func writeConfigJSON(w io.Writer, res *settings.Result) error {
+	type hopJSON struct {
+		Hop    int               `json:"hop"`
+		API    string            `json:"api"`
+		Role   string            `json:"role_arn"`
+		Values map[string]string `json:"values"`
+		Source map[string]string `json:"sources"`
+	}
+	out := struct {
+		Files    []string  `json:"files"`
+		Settings []setRow  `json:"settings"`
+		Profile  string    `json:"profile,omitempty"`
+		Region   string    `json:"sts_region"`
+		Chain    []hopJSON `json:"chain"`
+	}{Files: res.Files, Settings: rows(res), Profile: res.Plan.Profile, Region: res.Plan.STSRegion(), Chain: []hopJSON{}}
+	if out.Files == nil {
+		out.Files = []string{}
+	}
+	for i := range res.Plan.Hops {
+		h := &res.Plan.Hops[i]
+		hj := hopJSON{Hop: i + 1, API: h.API(), Role: h.Role.String(), Values: map[string]string{}, Source: map[string]string{}}
+		for _, f := range hopFields(h) {
+			hj.Values[f.name] = f.value
+			hj.Source[f.name] = orDefault(h.Origin[f.name])
+		}
+		out.Chain = append(out.Chain, hj)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

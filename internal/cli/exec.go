@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"github.com/rolehop/rolehop/internal/awsenv"
+	"github.com/rolehop/rolehop/internal/run"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) execCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "exec [options] [--] [COMMAND [ARGS...]]",
+		Short: "Run a command with the credentials",
+		Long: `Resolve the credentials, then run COMMAND with them in its environment: AWS_ACCESS_KEY_ID,
+AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (and AWS_SECURITY_TOKEN), AWS_SESSION_EXPIRATION and
+AWS_CREDENTIAL_EXPIRATION, and AWS_REGION and AWS_DEFAULT_REGION when a region is known. Every
+inherited variable that could make an AWS SDK pick another identity (AWS_PROFILE,
+AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN, AWS_CONTAINER_CREDENTIALS_*, ...) is removed.
+
+Without COMMAND, starts $SHELL. SIGINT, SIGTERM and SIGHUP are passed to the command, and
+rolehop exits with its status. If rolehop cannot get the credentials, the command does not run.
+
+Exit status: the command's own; 125 when rolehop fails; 126 when COMMAND cannot be executed;
+127 when it is not found.`,
+		Example: `  rolehop exec --iam-role arn:aws:iam::111111111111:role/deploy -- terraform apply
+  ROLEHOP_IAM_ROLE=arn:aws:iam::111111111111:role/deploy rolehop exec -- aws sts get-caller-identity
+  rolehop exec --iam-role arn:aws:iam::111111111111:role/ci --iam-web-identity-token /var/run/oidc/token -- tofu plan
+  rolehop exec --iam-role arn:aws:iam::222222222222:role/hub --iam-role arn:aws:iam::111111111111:role/deploy`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ch, creds, err := a.credentials(cmd.Context(), cmd.Flags())
+			if err != nil {
+				return err
+			}
+			if len(args) == 0 {
+				args = []string{a.shell()}
+			}
+			env := awsenv.For(creds, ch.Region()).Apply(a.sys.Environ)
+			status, err := run.Command(cmd.Context(), args, env)
+			if err != nil {
+				return &exitError{code: status, err: err}
+			}
+			return childStatus(status)
+		},
+	}
+	c.Flags().SetInterspersed(false)
+	return credentialCommand(c)
+}
+
+func (a *app) shell() string {
+	if sh, ok := a.sys.LookupEnv("SHELL"); ok && sh != "" {
+		return sh
+	}
+	return "/bin/sh"
+}

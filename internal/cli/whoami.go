@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+)
+
+// identityJSON mirrors `aws sts get-caller-identity`, plus when the credentials expire.
+type identityJSON struct {
+	UserID     string  `json:"UserId"`
+	Account    string  `json:"Account"`
+	Arn        string  `json:"Arn"`
+	Expiration *string `json:"Expiration"`
+}
+
+func (a *app) whoamiCmd() *cobra.Command {
+	var output string
+	c := &cobra.Command{
+		Use:   "whoami [options]",
+		Short: "Show who the credentials belong to (STS GetCallerIdentity)",
+		Long: `Resolve the credentials and ask STS GetCallerIdentity who they belong to: account, ARN and
+user ID, and when the credentials expire.`,
+		Example: `  rolehop whoami
+  rolehop whoami --iam-role arn:aws:iam::111111111111:role/deploy --output json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if output != "text" && output != "json" {
+				return &usageError{fmt.Errorf("unknown output %q; use text or json", output)}
+			}
+			ch, creds, err := a.credentials(cmd.Context(), cmd.Flags())
+			if err != nil {
+				return err
+			}
+			id, err := ch.Identity(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out := identityJSON{UserID: id.UserID, Account: id.Account, Arn: id.ARN}
+			if creds.CanExpire {
+				exp := creds.Expires.UTC().Format(time.RFC3339)
+				out.Expiration = &exp
+			}
+			if output == "json" {
+				enc := json.NewEncoder(a.out(cmd))
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
+			}
+			w := tabwriter.NewWriter(a.out(cmd), 0, 0, 2, ' ', 0)
+			fmt.Fprintf(w, "Account\t%s\nArn\t%s\nUserId\t%s\nExpires\t%s\n", out.Account, out.Arn, out.UserID, expires(creds))
+			return w.Flush()
+		},
+	}
+	c.Flags().StringVarP(&output, "output", "o", "text", "output `FORMAT`: text or json")
+	return credentialCommand(c)
+}
+
+// expires says when credentials expire, and in how long.
+func expires(c aws.Credentials) string {
+	if !c.CanExpire {
+		return "never (long-term keys)"
+	}
+	left := time.Until(c.Expires).Round(time.Second)
+	return fmt.Sprintf("%s (in %s)", c.Expires.UTC().Format(time.RFC3339), left)
+}

@@ -1,0 +1,315 @@
+// Package configfile finds and reads rolehop.hcl files.
+//
+// Loading parses every file that applies and checks its structure (unknown
+// attributes and blocks, duplicates, both spellings of the role chain), but
+// evaluates an expression only when a caller asks for its value, so a value
+// that a nearer file overrides is never evaluated. Layering the files against
+// flags and environment variables is left to the caller.
+package configfile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// FileName is the name of the files that Discover looks for.
+const FileName = "rolehop.hcl"
+
+// Pos is where a value was written.
+type Pos struct {
+	// File is the absolute path of the file.
+	File string
+	// Display is File relative to the working directory at load time when
+	// that is shorter, else File; it is what errors show.
+	Display string
+	// Line and Column start at 1.
+	Line, Column int
+}
+
+// String returns "<display>:<line>", or "" for the zero Pos.
+func (p Pos) String() string {
+	if p.File == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d", p.Display, p.Line)
+}
+
+// Dir returns the directory of the file, against which relative paths written
+// in it are resolved.
+func (p Pos) Dir() string {
+	return filepath.Dir(p.File)
+}
+
+// Field is a string value of an assume_role block.
+type Field struct {
+	Value string
+	Pos   Pos
+	// Set is false when the attribute is absent or null.
+	Set bool
+}
+
+// Tag is a session tag of an assume_role block.
+type Tag struct {
+	Key, Value string
+}
+
+// Role is one hop of the role chain. The list and map values are nil and
+// their Pos is zero when the attribute is absent or null.
+type Role struct {
+	// Pos is where the assume_role block or the iam_role attribute starts.
+	Pos                                                                Pos
+	RoleARN, ExternalID, SessionName, Duration, SourceIdentity, Policy Field
+	// Tags are sorted by key.
+	Tags                 []Tag
+	TagsPos              Pos
+	TransitiveTagKeys    []string
+	TransitiveTagKeysPos Pos
+	PolicyARNs           []string
+	PolicyARNsPos        Pos
+}
+
+// Config is the merged view of the files that apply. Its methods may be
+// called concurrently.
+type Config struct {
+	files []*file // nearest first
+	env   func(string) (string, bool)
+	cwd   string // "" when unknown; display paths are then absolute
+}
+
+// file is one parsed and checked rolehop.hcl.
+type file struct {
+	path    string
+	display string
+	// attrs are the top-level attributes, iam_role included.
+	attrs  map[string]*hclsyntax.Attribute
+	blocks []*hclsyntax.Block // assume_role blocks, in source order
+}
+
+// Discover loads every FileName from dir up to the filesystem root, nearest
+// first, stopping after a file that sets root = true. env looks up
+// environment variables for get_env; nil means os.LookupEnv.
+func Discover(dir string, env func(string) (string, bool)) (*Config, error) {
+	c := newConfig(env)
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("find %s files: %w", FileName, err)
+	}
+	for {
+		path := filepath.Join(d, FileName)
+		src, err := os.ReadFile(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return nil, c.readError(path, err)
+		default:
+			f, err := c.parse(path, src)
+			if err != nil {
+				return nil, err
+			}
+			c.files = append(c.files, f)
+			root, err := c.isRoot(f)
+			if err != nil {
+				return nil, err
+			}
+			if root {
+				return c, nil
+			}
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return c, nil
+		}
+		d = parent
+	}
+}
+
+// Load loads exactly the file at path, whatever its name, and no other; root
+// is not evaluated. env is as for Discover.
+func Load(path string, env func(string) (string, bool)) (*Config, error) {
+	c := newConfig(env)
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	src, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, c.readError(abs, err)
+	}
+	f, err := c.parse(abs, src)
+	if err != nil {
+		return nil, err
+	}
+	c.files = []*file{f}
+	return c, nil
+}
+
+func newConfig(env func(string) (string, bool)) *Config {
+	if env == nil {
+		env = os.LookupEnv
+	}
+	// Without a working directory, display paths are simply absolute.
+	cwd, _ := os.Getwd()
+	return &Config{env: env, cwd: cwd}
+}
+
+// Files returns the absolute paths of the files read, nearest first.
+func (c *Config) Files() []string {
+	paths := make([]string, len(c.files))
+	for i, f := range c.files {
+		paths[i] = f.path
+	}
+	return paths
+}
+
+// String evaluates the top-level attribute name, which must be of string or
+// duration kind, from the nearest file that sets it to a non-null value. A
+// duration written as a number is returned as its decimal string; one written
+// as a string is returned unparsed. ok is false when no file sets it.
+func (c *Config) String(name string) (value string, pos Pos, ok bool, err error) {
+	spec, known := lookupTopLevel(name)
+	if !known || (spec.kind != kindString && spec.kind != kindDuration) {
+		return "", Pos{}, false, fmt.Errorf("%q is not a string setting of %s", name, FileName)
+	}
+	for _, f := range c.files {
+		a, ok := f.attrs[name]
+		if !ok {
+			continue
+		}
+		v, err := c.value(f, a, spec)
+		if err != nil {
+			return "", Pos{}, false, err
+		}
+		if v.set {
+			return v.str, v.pos, true, nil
+		}
+	}
+	return "", Pos{}, false, nil
+}
+
+// Roles evaluates the role chain of the nearest file that sets iam_role to a
+// non-null value or has assume_role blocks. An iam_role gives one Role with
+// only RoleARN set. ok is false when no file sets the chain.
+func (c *Config) Roles() (roles []Role, ok bool, err error) {
+	for _, f := range c.files {
+		if len(f.blocks) > 0 {
+			roles, err := c.blockRoles(f)
+			if err != nil {
+				return nil, false, err
+			}
+			return roles, true, nil
+		}
+		a, ok := f.attrs[attrIAMRole]
+		if !ok {
+			continue
+		}
+		v, err := c.value(f, a, attrSpec{attrIAMRole, kindString})
+		if err != nil {
+			return nil, false, err
+		}
+		if v.set {
+			return []Role{{Pos: v.pos, RoleARN: v.field()}}, true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+func (c *Config) blockRoles(f *file) ([]Role, error) {
+	roles := make([]Role, 0, len(f.blocks))
+	for _, b := range f.blocks {
+		r := Role{Pos: f.pos(b.TypeRange.Start)}
+		for _, s := range roleAttrs() {
+			a, ok := b.Body.Attributes[s.name]
+			if !ok {
+				continue
+			}
+			v, err := c.value(f, a, s.attrSpec)
+			if err != nil {
+				return nil, err
+			}
+			if !v.set {
+				if s.required {
+					return nil, f.errorAt(a.Expr.Range().Start, s.name+" must not be null")
+				}
+				continue
+			}
+			s.set(&r, v)
+		}
+		roles = append(roles, r)
+	}
+	return roles, nil
+}
+
+func (c *Config) isRoot(f *file) (bool, error) {
+	a, ok := f.attrs[attrRoot]
+	if !ok {
+		return false, nil
+	}
+	v, err := c.value(f, a, attrSpec{attrRoot, kindBool})
+	if err != nil {
+		return false, err
+	}
+	return v.set && v.b, nil
+}
+
+// parse parses and checks one file without evaluating any expression.
+func (c *Config) parse(path string, src []byte) (*file, error) {
+	f := &file{path: path, display: c.display(path)}
+	// hcl quotes the file name in some messages, so give it the display path.
+	hf, diags := hclsyntax.ParseConfig(src, f.display, hcl.InitialPos)
+	if d := firstError(diags); d != nil {
+		at := hcl.InitialPos
+		if d.Subject != nil {
+			at = d.Subject.Start
+		}
+		return nil, f.errorAt(at, diagMessage(d, nil))
+	}
+	// hclsyntax always produces its own body type.
+	body := hf.Body.(*hclsyntax.Body)
+	if p := check(body); p != nil {
+		return nil, f.errorAt(p.pos, p.msg)
+	}
+	f.attrs = body.Attributes
+	for _, b := range body.Blocks {
+		if b.Type == blockAssumeRole {
+			f.blocks = append(f.blocks, b)
+		}
+	}
+	return f, nil
+}
+
+// display returns path relative to the working directory when that is
+// shorter, else path itself.
+func (c *Config) display(path string) string {
+	if c.cwd == "" {
+		return path
+	}
+	rel, err := filepath.Rel(c.cwd, path)
+	if err != nil || len(rel) >= len(path) {
+		return path
+	}
+	return rel
+}
+
+// readError reports a failure to read a config file, naming it.
+func (c *Config) readError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("%s: %w", c.display(path), err)
+}
+
+func (f *file) pos(p hcl.Pos) Pos {
+	return Pos{File: f.path, Display: f.display, Line: p.Line, Column: p.Column}
+}
+
+// errorAt returns the one-line error "<file>:<line>:<column>: <msg>".
+func (f *file) errorAt(p hcl.Pos, msg string) error {
+	return fmt.Errorf("%s:%d:%d: %s", f.display, p.Line, p.Column, oneLine(msg))
+}

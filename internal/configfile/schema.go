@@ -1,0 +1,211 @@
+package configfile
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/agext/levenshtein"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// iam_role and assume_role blocks are two spellings of the role chain, so they
+// are handled together rather than through the attribute tables.
+const (
+	attrIAMRole     = "iam_role"
+	blockAssumeRole = "assume_role"
+	attrRoot        = "root"
+	attrRoleARN     = "role_arn"
+	roleARNExample  = `role_arn = "arn:aws:iam::<account>:role/<name>"`
+)
+
+// suggestionLimit is the edit distance below which a name is offered as a
+// "did you mean"; hcl uses the same threshold.
+const suggestionLimit = 3
+
+// kind is the shape a value must have after evaluation.
+type kind int
+
+const (
+	kindString     kind = iota // a string; numbers are converted
+	kindDuration               // whole seconds as a number, or a string such as "1h"
+	kindBool                   // true or false
+	kindStringList             // a list of strings
+	kindStringMap              // a map of strings
+)
+
+// attrSpec is one row of an attribute table.
+type attrSpec struct {
+	name string
+	kind kind
+}
+
+// topLevelAttrs is the table of top-level attributes other than iam_role. A
+// new setting is a new row.
+func topLevelAttrs() []attrSpec {
+	return []attrSpec{
+		{attrRoot, kindBool},
+		{"iam_web_identity_token", kindString},
+		{"iam_assume_role_session_name", kindString},
+		{"iam_assume_role_duration", kindDuration},
+		{"iam_assume_role_external_id", kindString},
+		{"region", kindString},
+		{"profile", kindString},
+	}
+}
+
+// roleAttrSpec is one row of the assume_role block table; set stores an
+// evaluated, non-null value in the Role.
+type roleAttrSpec struct {
+	attrSpec
+	required bool
+	set      func(r *Role, v value)
+}
+
+// roleAttrs is the table of assume_role block attributes, named as in the
+// Terraform AWS provider's assume_role block.
+func roleAttrs() []roleAttrSpec {
+	return []roleAttrSpec{
+		{attrSpec{attrRoleARN, kindString}, true, func(r *Role, v value) { r.RoleARN = v.field() }},
+		{attrSpec{"external_id", kindString}, false, func(r *Role, v value) { r.ExternalID = v.field() }},
+		{attrSpec{"session_name", kindString}, false, func(r *Role, v value) { r.SessionName = v.field() }},
+		{attrSpec{"duration", kindDuration}, false, func(r *Role, v value) { r.Duration = v.field() }},
+		{attrSpec{"source_identity", kindString}, false, func(r *Role, v value) { r.SourceIdentity = v.field() }},
+		{attrSpec{"policy", kindString}, false, func(r *Role, v value) { r.Policy = v.field() }},
+		{attrSpec{"tags", kindStringMap}, false, func(r *Role, v value) { r.Tags, r.TagsPos = v.tags, v.pos }},
+		{attrSpec{"transitive_tag_keys", kindStringList}, false, func(r *Role, v value) {
+			r.TransitiveTagKeys, r.TransitiveTagKeysPos = v.list, v.pos
+		}},
+		{attrSpec{"policy_arns", kindStringList}, false, func(r *Role, v value) { r.PolicyARNs, r.PolicyARNsPos = v.list, v.pos }},
+	}
+}
+
+func lookupTopLevel(name string) (attrSpec, bool) {
+	i := slices.IndexFunc(topLevelAttrs(), func(s attrSpec) bool { return s.name == name })
+	if i < 0 {
+		return attrSpec{}, false
+	}
+	return topLevelAttrs()[i], true
+}
+
+func topLevelNames() []string {
+	names := []string{attrIAMRole}
+	for _, s := range topLevelAttrs() {
+		names = append(names, s.name)
+	}
+	return names
+}
+
+func roleAttrNames() []string {
+	var names []string
+	for _, s := range roleAttrs() {
+		names = append(names, s.name)
+	}
+	return names
+}
+
+// problem is a schema error found while checking a file.
+type problem struct {
+	pos hcl.Pos
+	msg string
+}
+
+// check validates the structure of a parsed file without evaluating
+// anything, and returns the first problem in source order.
+func check(body *hclsyntax.Body) *problem {
+	var probs []problem
+	add := func(p hcl.Pos, format string, args ...any) {
+		probs = append(probs, problem{p, fmt.Sprintf(format, args...)})
+	}
+	topNames := topLevelNames()
+	for name, a := range body.Attributes {
+		switch {
+		case slices.Contains(topNames, name):
+		case name == blockAssumeRole:
+			add(a.NameRange.Start, "unsupported argument %q; assume_role is a block: write assume_role { %s }", name, roleARNExample)
+		default:
+			add(a.NameRange.Start, "unsupported argument %q%s", name, didYouMean(name, topNames))
+		}
+	}
+	var first *hclsyntax.Block
+	for _, b := range body.Blocks {
+		switch {
+		case b.Type == blockAssumeRole:
+			if first == nil {
+				first = b
+			}
+			probs = append(probs, checkRoleBlock(b)...)
+		case slices.Contains(topNames, b.Type):
+			add(b.TypeRange.Start, "unsupported block type %q; %s is an argument: write %s = ...", b.Type, b.Type, b.Type)
+		default:
+			add(b.TypeRange.Start, "unsupported block type %q%s", b.Type, didYouMean(b.Type, []string{blockAssumeRole}))
+		}
+	}
+	if a, ok := body.Attributes[attrIAMRole]; ok && first != nil {
+		add(a.NameRange.Start, "iam_role and assume_role blocks (line %d) both set the role chain; use either iam_role or assume_role blocks, not both", first.TypeRange.Start.Line)
+	}
+	if len(probs) == 0 {
+		return nil
+	}
+	p := slices.MinFunc(probs, func(a, b problem) int { return a.pos.Byte - b.pos.Byte })
+	return &p
+}
+
+func checkRoleBlock(b *hclsyntax.Block) []problem {
+	var probs []problem
+	add := func(p hcl.Pos, format string, args ...any) {
+		probs = append(probs, problem{p, fmt.Sprintf(format, args...)})
+	}
+	if len(b.Labels) > 0 {
+		add(b.LabelRanges[0].Start, "assume_role blocks take no labels; write assume_role { %s }", roleARNExample)
+	}
+	names := roleAttrNames()
+	for name, a := range b.Body.Attributes {
+		if !slices.Contains(names, name) {
+			add(a.NameRange.Start, "unsupported argument %q in assume_role block%s", name, didYouMean(name, names))
+		}
+	}
+	for _, nested := range b.Body.Blocks {
+		if slices.Contains(names, nested.Type) {
+			add(nested.TypeRange.Start, "unsupported block type %q in assume_role block; %s is an argument: write %s = ...", nested.Type, nested.Type, nested.Type)
+		} else {
+			add(nested.TypeRange.Start, "unsupported block type %q in assume_role block; assume_role blocks cannot be nested, write them one after another", nested.Type)
+		}
+	}
+	for _, s := range roleAttrs() {
+		if _, ok := b.Body.Attributes[s.name]; s.required && !ok {
+			hint := s.name + " = ..."
+			if s.name == attrRoleARN {
+				hint = roleARNExample
+			}
+			// At the closing brace, so that a misspelt role_arn inside the
+			// block is reported first.
+			add(b.CloseBraceRange.Start, "assume_role block without %s; add %s", s.name, hint)
+		}
+	}
+	return probs
+}
+
+// didYouMean returns a hint naming the candidate closest to name, or "" when
+// none is close. Ties go to the alphabetically first candidate so that
+// messages are stable.
+func didYouMean(name string, candidates []string) string {
+	best, bestDist := "", suggestionLimit
+	for _, c := range candidates {
+		d := levenshtein.Distance(name, c, nil)
+		if d < bestDist || (d == bestDist && best != "" && c < best) {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %q?", best)
+}
+
+// oneLine collapses every run of white space, newlines included, to a single
+// space.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,131 @@
+// Package plan describes the chain of STS calls rolehop makes to reach the identity a user asked
+// for, and checks it against STS's rules before any call is made.
+//
+// A Plan is built from resolved settings (package settings) and turned into credentials by
+// package chain. Every value in a Plan has already been parsed; Check adds the rules that span
+// several values, such as the one-hour limit on chained roles.
+package plan
+
+import (
+	"fmt"
+	"time"
+)
+
+// Field names used as keys of Hop.Origin. They match the rolehop.hcl attribute names of an
+// assume_role block, so messages name what the user can change.
+const (
+	FieldRoleARN          = "role_arn"
+	FieldSessionName      = "session_name"
+	FieldDuration         = "duration"
+	FieldExternalID       = "external_id"
+	FieldSourceIdentity   = "source_identity"
+	FieldTags             = "tags"
+	FieldTransitiveTags   = "transitive_tag_keys"
+	FieldPolicy           = "policy"
+	FieldPolicyARNs       = "policy_arns"
+	FieldWebIdentityToken = "iam_web_identity_token"
+)
+
+// Plan is everything needed to get the requested credentials: where the base identity comes
+// from, the region, and the roles to assume in order.
+type Plan struct {
+	// Profile names the shared-config profile for base credentials; empty means the SDK's
+	// default chain (environment, shared files, SSO, container, instance metadata).
+	Profile string
+	// ProfileOrigin says where Profile came from, for messages.
+	ProfileOrigin string
+	// Region is the region STS is called in and handed to the command; empty when unknown.
+	Region string
+	// RegionOrigin says where Region came from, for messages.
+	RegionOrigin string
+	// Hops are assumed in order, each with the credentials of the one before it.
+	Hops []Hop
+}
+
+// Hop is one role assumption.
+type Hop struct {
+	Role              RoleARN
+	SessionName       string
+	Duration          time.Duration
+	ExternalID        string
+	SourceIdentity    string
+	Tags              []Tag
+	TransitiveTagKeys []string
+	Policy            string
+	PolicyARNs        []string
+	// WebIdentityToken, when set (first hop only), makes this hop an
+	// AssumeRoleWithWebIdentity call instead of AssumeRole.
+	WebIdentityToken *Token
+	// Explicit records which fields the user set, as opposed to defaults.
+	Explicit map[string]bool
+	// Origin says where each field came from ("flag --duration", "rolehop.hcl:4", "default").
+	Origin map[string]string
+}
+
+// Tag is a session tag.
+type Tag struct{ Key, Value string }
+
+// API returns the STS operation this hop calls.
+func (h *Hop) API() string {
+	if h.WebIdentityToken != nil {
+		return "AssumeRoleWithWebIdentity"
+	}
+	return "AssumeRole"
+}
+
+// Check applies the rules that involve more than one value. It returns the first problem found,
+// naming the hop, the role and where the offending value came from.
+func (p *Plan) Check() error {
+	for i := range p.Hops {
+		if err := p.checkHop(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *Plan) checkHop(i int) error {
+	h := &p.Hops[i]
+	fail := func(field, format string, args ...any) error {
+		return fmt.Errorf("%s: hop %d (%s): %s", h.Origin[field], i+1, h.Role, fmt.Sprintf(format, args...))
+	}
+	if i > 0 && h.Duration > MaxChainedDuration {
+		return fail(FieldDuration, "duration %s is longer than %s, STS's limit for a role assumed with another role's credentials; use %s or less",
+			FormatDuration(h.Duration), FormatDuration(MaxChainedDuration), FormatDuration(MaxChainedDuration))
+	}
+	if i > 0 && h.WebIdentityToken != nil {
+		return fail(FieldWebIdentityToken, "a web identity token can only be used on the first hop")
+	}
+	if h.WebIdentityToken != nil {
+		for _, f := range []string{FieldExternalID, FieldSourceIdentity, FieldTags, FieldTransitiveTags} {
+			if h.Explicit[f] {
+				return fail(f, "%s cannot be used with a web identity token (AssumeRoleWithWebIdentity does not take it); remove it, or set it on a later hop", f)
+			}
+		}
+	}
+	if err := checkTransitive(h.Tags, h.TransitiveTagKeys); err != nil {
+		return fail(FieldTransitiveTags, "%v", err)
+	}
+	if first := p.Hops[0].Role.Partition; h.Role.Partition != first {
+		return fail(FieldRoleARN, "role is in partition %s but hop 1 is in %s; a chain cannot cross partitions", h.Role.Partition, first)
+	}
+	if p.Region != "" {
+		if part := RegionPartition(p.Region); part != h.Role.Partition {
+			return fmt.Errorf("%s: region %s is in partition %s but hop %d (%s) is in %s; set --region to a region of %s such as %s",
+				p.RegionOrigin, p.Region, part, i+1, h.Role, h.Role.Partition, h.Role.Partition, DefaultRegion(h.Role.Partition))
+		}
+	}
+	return nil
+}
+
+// STSRegion returns the region to call STS in: the configured region, else the default region
+// of the first role's partition (so a GovCloud role reaches GovCloud STS), else us-east-1.
+func (p *Plan) STSRegion() string {
+	if p.Region != "" {
+		return p.Region
+	}
+	if len(p.Hops) > 0 {
+		return DefaultRegion(p.Hops[0].Role.Partition)
+	}
+	return DefaultRegion("aws")
+}

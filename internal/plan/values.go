@@ -1,0 +1,189 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os/user"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits STS puts on role sessions.
+const (
+	MinDuration        = 15 * time.Minute
+	MaxDuration        = 12 * time.Hour
+	MaxChainedDuration = time.Hour
+	DefaultDuration    = time.Hour
+	maxTags            = 50
+	maxPolicyARNs      = 10
+	maxPolicyChars     = 2048
+)
+
+var (
+	sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	externalIDRE  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	tagKeyRE      = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
+	tagValueRE    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$`)
+	notSessionRE  = regexp.MustCompile(`[^\w+=,.@-]+`)
+)
+
+// ParseDuration parses a session duration given as whole seconds ("3600") or as a Go duration
+// ("90m", "2h", "1h30m"), and checks it is within STS's 15 minutes to 12 hours.
+func ParseDuration(s string) (time.Duration, error) {
+	d, err := parseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return 0, err
+	}
+	if d < MinDuration || d > MaxDuration {
+		return 0, fmt.Errorf("duration %q is out of range; STS accepts 15m to 12h (900 to 43200 seconds)", s)
+	}
+	return d, nil
+}
+
+func parseDuration(s string) (time.Duration, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n < 0 || n > int64(MaxDuration/time.Second)*1000 {
+			return 0, fmt.Errorf("duration %q is out of range; STS accepts 15m to 12h (900 to 43200 seconds)", s)
+		}
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("duration %q is not a number of seconds or a duration like 90m or 2h", s)
+	}
+	if d%time.Second != 0 {
+		return 0, fmt.Errorf("duration %q is not a whole number of seconds", s)
+	}
+	return d, nil
+}
+
+// FormatDuration writes d compactly: 1h, 1h30m, 15m, 45s.
+func FormatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// CheckSessionName checks a role session name: 2 to 64 letters, digits or +=,.@_-.
+func CheckSessionName(s string) error {
+	if !sessionNameRE.MatchString(s) {
+		return fmt.Errorf("session name %q is invalid; use 2 to 64 letters, digits or +=,.@_-", s)
+	}
+	return nil
+}
+
+// CheckExternalID checks an external ID: 2 to 1224 letters, digits or +=,.@:/_-. The value is
+// not secret (it is visible in trust policies), so it may be echoed.
+func CheckExternalID(s string) error {
+	if !externalIDRE.MatchString(s) || len(s) < 2 || len(s) > 1224 {
+		return fmt.Errorf("external ID %q is invalid; use 2 to 1224 letters, digits or +=,.@:/_-", s)
+	}
+	return nil
+}
+
+// CheckSourceIdentity checks a source identity: like a session name, and not starting with aws:.
+func CheckSourceIdentity(s string) error {
+	if !sessionNameRE.MatchString(s) {
+		return fmt.Errorf("source identity %q is invalid; use 2 to 64 letters, digits or +=,.@_-", s)
+	}
+	if strings.HasPrefix(strings.ToLower(s), "aws:") {
+		return fmt.Errorf("source identity %q is invalid; it cannot start with aws:", s)
+	}
+	return nil
+}
+
+// CheckTags checks session tags against STS's limits.
+func CheckTags(tags []Tag) error {
+	if len(tags) > maxTags {
+		return fmt.Errorf("%d session tags given; STS accepts at most %d", len(tags), maxTags)
+	}
+	seen := map[string]bool{}
+	for _, t := range tags {
+		switch {
+		case !tagKeyRE.MatchString(t.Key):
+			return fmt.Errorf("tag key %q is invalid; use 1 to 128 letters, digits, spaces or _.:/=+-@", t.Key)
+		case strings.HasPrefix(strings.ToLower(t.Key), "aws:"):
+			return fmt.Errorf("tag key %q is invalid; keys cannot start with aws:", t.Key)
+		case !tagValueRE.MatchString(t.Value):
+			return fmt.Errorf("value of tag %q is invalid; use up to 256 letters, digits, spaces or _.:/=+-@", t.Key)
+		case seen[strings.ToLower(t.Key)]:
+			return fmt.Errorf("tag key %q is given twice (tag keys are case-insensitive)", t.Key)
+		}
+		seen[strings.ToLower(t.Key)] = true
+	}
+	return nil
+}
+
+func checkTransitive(tags []Tag, keys []string) error {
+	for _, k := range keys {
+		found := false
+		for _, t := range tags {
+			found = found || strings.EqualFold(t.Key, k)
+		}
+		if !found {
+			return fmt.Errorf("transitive tag key %q is not one of the session tags; add it to tags", k)
+		}
+	}
+	return nil
+}
+
+// CheckPolicyARNs checks the managed policies passed as session policies.
+func CheckPolicyARNs(arns []string) error {
+	if len(arns) > maxPolicyARNs {
+		return fmt.Errorf("%d policy ARNs given; STS accepts at most %d", len(arns), maxPolicyARNs)
+	}
+	for _, a := range arns {
+		if err := CheckPolicyARN(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CompactPolicy checks that an inline session policy is JSON and returns it without
+// insignificant white space, since STS counts its characters.
+func CompactPolicy(s string) (string, error) {
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(s)); err != nil {
+		return "", fmt.Errorf("policy is not valid JSON: %v", err)
+	}
+	if n := utf8.RuneCount(b.Bytes()); n > maxPolicyChars {
+		return "", fmt.Errorf("policy is %d characters; STS accepts at most %d", n, maxPolicyChars)
+	}
+	return b.String(), nil
+}
+
+// DefaultSessionName returns "rolehop-" followed by the local user's name, made into a valid
+// session name. It looks the user up by uid, so it works under cron with no $USER or $HOME.
+func DefaultSessionName() string {
+	name := ""
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+		if name == "" {
+			name = "uid" + u.Uid
+		}
+	}
+	return SessionNameFor(name)
+}
+
+// SessionNameFor turns a user name into a valid session name "rolehop-NAME".
+func SessionNameFor(username string) string {
+	clean := strings.Trim(notSessionRE.ReplaceAllString(username, "-"), "-")
+	if clean == "" {
+		return "rolehop"
+	}
+	s := "rolehop-" + clean
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return s
+}

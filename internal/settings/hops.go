@@ -1,0 +1,182 @@
+package settings
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rolehop/rolehop/internal/configfile"
+	"github.com/rolehop/rolehop/internal/plan"
+)
+
+// hops builds the chain: roles from the flag (repeated), else the environment (several ARNs
+// separated by white space), else the nearest rolehop.hcl (iam_role or assume_role blocks).
+// A value an assume_role block sets for its hop wins over the global one for that hop.
+func (r *resolver) hops(g globals) ([]plan.Hop, error) {
+	s := r.specs[KeyIAMRole]
+	var arns []string
+	var src Source
+	if f := r.in.Flags.Lookup(s.Flag); f != nil && f.Changed {
+		arns, _ = r.in.Flags.GetStringArray(s.Flag)
+		src = Source{Kind: Flag, Name: "--" + s.Flag}
+	} else {
+		for _, name := range s.Env {
+			if v, ok := r.in.LookupEnv(name); ok && strings.TrimSpace(v) != "" {
+				arns, src = strings.Fields(v), Source{Kind: Env, Name: name}
+				break
+			}
+		}
+	}
+	if arns != nil {
+		hops := make([]plan.Hop, len(arns))
+		for i, a := range arns {
+			if strings.TrimSpace(a) == "" {
+				return nil, fmt.Errorf("%s: value is empty; give a role ARN or leave the flag out", src)
+			}
+			if err := r.hop(&hops[i], value{raw: a, src: src, set: true}, g); err != nil {
+				return nil, err
+			}
+		}
+		r.show(KeyIAMRole, strings.Join(arns, " -> "), src)
+		return hops, nil
+	}
+	return r.fileHops(g)
+}
+
+func (r *resolver) fileHops(g globals) ([]plan.Hop, error) {
+	if r.file == nil {
+		r.show(KeyIAMRole, "(none: base credentials are handed over as they are)", Source{})
+		return nil, nil
+	}
+	roles, ok, err := r.file.Roles()
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		r.show(KeyIAMRole, "(none: base credentials are handed over as they are)", Source{})
+		return nil, nil
+	}
+	hops := make([]plan.Hop, len(roles))
+	names := make([]string, len(roles))
+	for i, role := range roles {
+		if err := r.fileHop(&hops[i], role, g); err != nil {
+			return nil, err
+		}
+		names[i] = hops[i].Role.String()
+	}
+	r.show(KeyIAMRole, strings.Join(names, " -> "), fileSource(roles[0].Pos))
+	return hops, nil
+}
+
+func fileSource(pos configfile.Pos) Source {
+	return Source{Kind: File, Name: pos.String(), Dir: pos.Dir()}
+}
+
+func fileValue(f configfile.Field) value {
+	return value{raw: f.Value, src: fileSource(f.Pos), set: f.Set}
+}
+
+// hop fills h from a role ARN and the global settings.
+func (r *resolver) hop(h *plan.Hop, arn value, g globals) error {
+	role, err := plan.ParseRoleARN(strings.TrimSpace(arn.raw))
+	if err != nil {
+		return fmt.Errorf("%s: %w", arn.src, err)
+	}
+	h.Role = role
+	h.Origin = map[string]string{plan.FieldRoleARN: arn.src.String()}
+	h.Explicit = map[string]bool{}
+	if err := setSessionName(h, g.sessionName); err != nil {
+		return err
+	}
+	if err := setDuration(h, g.duration); err != nil {
+		return err
+	}
+	return setExternalID(h, g.externalID)
+}
+
+// fileHop fills h from an assume_role block, falling back to the globals.
+func (r *resolver) fileHop(h *plan.Hop, b configfile.Role, g globals) error {
+	if err := r.hop(h, fileValue(b.RoleARN), g); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		field configfile.Field
+		set   func(*plan.Hop, value) error
+	}{
+		{b.SessionName, setSessionName},
+		{b.Duration, setDuration},
+		{b.ExternalID, setExternalID},
+		{b.SourceIdentity, setSourceIdentity},
+		{b.Policy, setPolicy},
+	} {
+		if f.field.Set {
+			if err := f.set(h, fileValue(f.field)); err != nil {
+				return err
+			}
+		}
+	}
+	return setLists(h, b)
+}
+
+func setLists(h *plan.Hop, b configfile.Role) error {
+	if len(b.Tags) > 0 {
+		for _, t := range b.Tags {
+			h.Tags = append(h.Tags, plan.Tag{Key: t.Key, Value: t.Value})
+		}
+		if err := plan.CheckTags(h.Tags); err != nil {
+			return fmt.Errorf("%s: %w", b.TagsPos, err)
+		}
+		h.Origin[plan.FieldTags], h.Explicit[plan.FieldTags] = b.TagsPos.String(), true
+	}
+	if len(b.TransitiveTagKeys) > 0 {
+		h.TransitiveTagKeys = b.TransitiveTagKeys
+		h.Origin[plan.FieldTransitiveTags], h.Explicit[plan.FieldTransitiveTags] = b.TransitiveTagKeysPos.String(), true
+	}
+	if len(b.PolicyARNs) > 0 {
+		if err := plan.CheckPolicyARNs(b.PolicyARNs); err != nil {
+			return fmt.Errorf("%s: %w", b.PolicyARNsPos, err)
+		}
+		h.PolicyARNs = b.PolicyARNs
+		h.Origin[plan.FieldPolicyARNs], h.Explicit[plan.FieldPolicyARNs] = b.PolicyARNsPos.String(), true
+	}
+	return nil
+}
+
+func setSessionName(h *plan.Hop, v value) error {
+	if err := plan.CheckSessionName(v.raw); err != nil {
+		return fmt.Errorf("%s: %w", v.src, err)
+	}
+	h.SessionName = v.raw
+	h.Origin[plan.FieldSessionName], h.Explicit[plan.FieldSessionName] = v.src.String(), v.set
+	return nil
+}
+
+func setExternalID(h *plan.Hop, v value) error {
+	if !v.set {
+		return nil
+	}
+	if err := plan.CheckExternalID(v.raw); err != nil {
+		return fmt.Errorf("%s: %w", v.src, err)
+	}
+	h.ExternalID = v.raw
+	h.Origin[plan.FieldExternalID], h.Explicit[plan.FieldExternalID] = v.src.String(), true
+	return nil
+}
+
+func setSourceIdentity(h *plan.Hop, v value) error {
+	if err := plan.CheckSourceIdentity(v.raw); err != nil {
+		return fmt.Errorf("%s: %w", v.src, err)
+	}
+	h.SourceIdentity = v.raw
+	h.Origin[plan.FieldSourceIdentity], h.Explicit[plan.FieldSourceIdentity] = v.src.String(), true
+	return nil
+}
+
+func setPolicy(h *plan.Hop, v value) error {
+	policy, err := plan.CompactPolicy(v.raw)
+	if err != nil {
+		return fmt.Errorf("%s: %w", v.src, err)
+	}
+	h.Policy = policy
+	h.Origin[plan.FieldPolicy], h.Explicit[plan.FieldPolicy] = v.src.String(), true
+	return nil
+}

@@ -1,0 +1,219 @@
+package settings
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rolehop/rolehop/internal/configfile"
+	"github.com/rolehop/rolehop/internal/plan"
+	"github.com/spf13/pflag"
+)
+
+// Inputs are the layers settings are taken from.
+type Inputs struct {
+	// Flags holds the command line, with the flags AddFlags registered.
+	Flags *pflag.FlagSet
+	// LookupEnv reads the environment (os.LookupEnv outside tests).
+	LookupEnv func(string) (string, bool)
+	// Dir is the working directory, where the search for rolehop.hcl starts.
+	Dir string
+}
+
+// Result is the outcome of resolving every setting.
+type Result struct {
+	// Plan is what to assume, checked against STS's rules.
+	Plan plan.Plan
+	// Entries lists each setting with its value (secrets redacted) and source.
+	Entries []Entry
+	// Files are the rolehop.hcl files read, nearest first.
+	Files []string
+}
+
+// Entry is one resolved setting, ready to show.
+type Entry struct {
+	Key    string
+	Value  string
+	Source Source
+}
+
+// value is a raw setting before parsing.
+type value struct {
+	raw string
+	src Source
+	set bool
+}
+
+type resolver struct {
+	in    Inputs
+	file  *configfile.Config
+	specs map[string]Spec
+	res   *Result
+}
+
+// Resolve takes every setting from its strongest layer, parses it, and builds the plan. Errors
+// name the source of the offending value.
+func Resolve(in Inputs) (*Result, error) {
+	r := &resolver{in: in, specs: map[string]Spec{}, res: &Result{}}
+	for _, s := range Specs() {
+		r.specs[s.Key] = s
+	}
+	if err := r.loadFile(); err != nil {
+		return nil, err
+	}
+	if err := r.build(); err != nil {
+		return nil, err
+	}
+	return r.res, nil
+}
+
+func (r *resolver) loadFile() error {
+	cfg, err := r.lookup(KeyConfig)
+	if err != nil {
+		return err
+	}
+	if cfg.set {
+		r.file, err = configfile.Load(cfg.raw, r.in.LookupEnv)
+		if err != nil {
+			return fmt.Errorf("%s: %w", cfg.src, err)
+		}
+	} else if r.file, err = configfile.Discover(r.in.Dir, r.in.LookupEnv); err != nil {
+		return err
+	}
+	r.res.Files = r.file.Files()
+	r.show(KeyConfig, strings.Join(r.res.Files, ", "), cfg.src)
+	return nil
+}
+
+// lookup returns the strongest value of a single-valued setting.
+func (r *resolver) lookup(key string) (value, error) {
+	s := r.specs[key]
+	if f := r.in.Flags.Lookup(s.Flag); f != nil && f.Changed {
+		v := f.Value.String()
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			vals := sv.GetSlice()
+			v = vals[len(vals)-1]
+		}
+		if strings.TrimSpace(v) == "" {
+			return value{}, fmt.Errorf("flag --%s: value is empty; give a value or leave the flag out", s.Flag)
+		}
+		return value{raw: v, src: Source{Kind: Flag, Name: "--" + s.Flag}, set: true}, nil
+	}
+	for _, name := range s.Env {
+		if v, ok := r.in.LookupEnv(name); ok && strings.TrimSpace(v) != "" {
+			return value{raw: v, src: Source{Kind: Env, Name: name}, set: true}, nil
+		}
+	}
+	if s.InFile && r.file != nil {
+		v, pos, ok, err := r.file.String(key)
+		if err != nil {
+			return value{}, err
+		}
+		if ok && strings.TrimSpace(v) != "" {
+			return value{raw: v, src: Source{Kind: File, Name: pos.String(), Dir: pos.Dir()}, set: true}, nil
+		}
+	}
+	return value{}, nil
+}
+
+func (r *resolver) show(key, v string, src Source) {
+	r.res.Entries = append(r.res.Entries, Entry{Key: key, Value: v, Source: src})
+}
+
+// globals are the per-hop settings given once for every hop that does not set its own.
+type globals struct {
+	sessionName, duration, externalID value
+}
+
+func (r *resolver) build() error {
+	p := &r.res.Plan
+	var err error
+	if err = r.region(p); err != nil {
+		return err
+	}
+	profile, err := r.lookup(KeyProfile)
+	if err != nil {
+		return err
+	}
+	p.Profile, p.ProfileOrigin = strings.TrimSpace(profile.raw), profile.src.String()
+	r.show(KeyProfile, orNone(profile.raw, "(AWS SDK default chain)"), profile.src)
+
+	var g globals
+	for _, v := range []struct {
+		key string
+		dst *value
+	}{{KeySessionName, &g.sessionName}, {KeyDuration, &g.duration}, {KeyExternalID, &g.externalID}} {
+		if *v.dst, err = r.lookup(v.key); err != nil {
+			return err
+		}
+	}
+	if !g.sessionName.set {
+		g.sessionName = value{raw: plan.DefaultSessionName(), src: Source{}}
+	}
+	if !g.duration.set {
+		g.duration = value{raw: plan.FormatDuration(plan.DefaultDuration), src: Source{}}
+	}
+	if p.Hops, err = r.hops(g); err != nil {
+		return err
+	}
+	if err := r.webIdentity(p); err != nil {
+		return err
+	}
+	r.show(KeySessionName, g.sessionName.raw, g.sessionName.src)
+	r.show(KeyDuration, g.duration.raw, g.duration.src)
+	r.show(KeyExternalID, orNone(g.externalID.raw, "(none)"), g.externalID.src)
+	return p.Check()
+}
+
+func (r *resolver) region(p *plan.Plan) error {
+	v, err := r.lookup(KeyRegion)
+	if err != nil {
+		return err
+	}
+	if v.set {
+		if err := plan.CheckRegion(strings.TrimSpace(v.raw)); err != nil {
+			return fmt.Errorf("%s: %w", v.src, err)
+		}
+		p.Region, p.RegionOrigin = strings.TrimSpace(v.raw), v.src.String()
+	}
+	r.show(KeyRegion, orNone(p.Region, "(profile's region, else the role partition's default)"), v.src)
+	return nil
+}
+
+func (r *resolver) webIdentity(p *plan.Plan) error {
+	v, err := r.lookup(KeyWebIdentityToken)
+	if err != nil || !v.set {
+		r.show(KeyWebIdentityToken, "(none)", v.src)
+		return err
+	}
+	if len(p.Hops) == 0 {
+		return fmt.Errorf("%s: a web identity token needs a role to assume; set --iam-role", v.src)
+	}
+	tok, err := plan.NewToken(v.raw, v.src.Dir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", v.src, err)
+	}
+	h := &p.Hops[0]
+	h.WebIdentityToken = tok
+	h.Origin[plan.FieldWebIdentityToken] = v.src.String()
+	r.show(KeyWebIdentityToken, tok.String(), v.src)
+	return nil
+}
+
+func orNone(v, none string) string {
+	if v == "" {
+		return none
+	}
+	return v
+}
+
+// setDuration parses a duration value into the hop.
+func setDuration(h *plan.Hop, v value) error {
+	d, err := plan.ParseDuration(v.raw)
+	if err != nil {
+		return fmt.Errorf("%s: %w", v.src, err)
+	}
+	h.Duration = d
+	h.Origin[plan.FieldDuration] = v.src.String()
+	h.Explicit[plan.FieldDuration] = v.set
+	return nil
+}

@@ -1,0 +1,98 @@
+// Package settings layers rolehop's settings: each one is taken from a command-line flag, else
+// an environment variable, else a rolehop.hcl file, else its default, and remembers which. From
+// the result it builds the plan of role assumptions (package plan).
+package settings
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Keys of the settings, which are also their rolehop.hcl attribute names.
+const (
+	KeyIAMRole          = "iam_role"
+	KeyWebIdentityToken = "iam_web_identity_token"
+	KeySessionName      = "iam_assume_role_session_name"
+	KeyDuration         = "iam_assume_role_duration"
+	KeyExternalID       = "iam_assume_role_external_id"
+	KeyRegion           = "region"
+	KeyProfile          = "profile"
+	KeyConfig           = "config"
+)
+
+// Spec describes one setting: its flag, the aliases rolehop accepts for compatibility with
+// Terragrunt and aws-auth, its environment variables in order of preference, and whether it is
+// secret.
+type Spec struct {
+	Key     string
+	Flag    string
+	Aliases []string
+	// HiddenAliases are accepted but not shown in help (Terragrunt's long-deprecated names).
+	HiddenAliases []string
+	Env           []string
+	// InFile is false for settings that cannot be written in rolehop.hcl.
+	InFile bool
+	Secret bool
+	// Repeat makes the flag repeatable, each use adding a value.
+	Repeat bool
+	// Usage is the help text; a back-quoted word in it names the flag's argument.
+	Usage string
+}
+
+// Specs returns the settings every credential-resolving command accepts, in the order
+// `rolehop config` shows them.
+func Specs() []Spec {
+	return []Spec{
+		{Key: KeyIAMRole, Flag: "iam-role", Aliases: []string{"role-arn", "iam-assume-role"}, HiddenAliases: []string{"terragrunt-iam-role"},
+			Env: []string{"ROLEHOP_IAM_ROLE", "TG_IAM_ASSUME_ROLE", "TERRAGRUNT_IAM_ROLE"}, InFile: true, Repeat: true,
+			Usage: "assume the IAM role `ARN`; repeat for a chain, each hop assumed with the previous one's credentials"},
+		{Key: KeyWebIdentityToken, Flag: "iam-web-identity-token", HiddenAliases: []string{"terragrunt-iam-web-identity-token"},
+			Env:    []string{"ROLEHOP_IAM_WEB_IDENTITY_TOKEN", "TG_IAM_ASSUME_ROLE_WEB_IDENTITY_TOKEN", "TERRAGRUNT_IAM_WEB_IDENTITY_TOKEN"},
+			InFile: true, Secret: true,
+			Usage: "OIDC `TOKEN`, or a file holding it, for AssumeRoleWithWebIdentity on the first role"},
+		{Key: KeySessionName, Flag: "session-name", Aliases: []string{"iam-assume-role-session-name"},
+			Env:    []string{"ROLEHOP_SESSION_NAME", "TG_IAM_ASSUME_ROLE_SESSION_NAME", "TERRAGRUNT_IAM_ASSUME_ROLE_SESSION_NAME"},
+			InFile: true, Usage: "role session `NAME` (default rolehop-USER)"},
+		{Key: KeyDuration, Flag: "duration", Aliases: []string{"role-duration-seconds", "iam-assume-role-duration"},
+			Env:    []string{"ROLEHOP_DURATION", "TG_IAM_ASSUME_ROLE_DURATION", "TERRAGRUNT_IAM_ASSUME_ROLE_DURATION"},
+			InFile: true, Usage: "session `DURATION`: seconds, or 90m, 2h (15m to 12h; 1h at most for chained roles) (default 1h)"},
+		{Key: KeyExternalID, Flag: "external-id", Env: []string{"ROLEHOP_EXTERNAL_ID"}, InFile: true,
+			Usage: "external `ID` the role's trust policy requires"},
+		{Key: KeyRegion, Flag: "region", Env: []string{"ROLEHOP_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"}, InFile: true,
+			Usage: "AWS `REGION` for STS and the command (default: the profile's, else the role partition's)"},
+		{Key: KeyProfile, Flag: "profile", Env: []string{"AWS_PROFILE"}, InFile: true,
+			Usage: "shared-config profile `NAME` for the base credentials (default: the AWS SDK's default chain)"},
+		{Key: KeyConfig, Flag: "config", Env: []string{"ROLEHOP_CONFIG"},
+			Usage: "read only this rolehop.hcl `FILE`, instead of searching the working directory and its parents"},
+	}
+}
+
+// AddFlags registers every setting's flag and aliases on fs.
+func AddFlags(fs *pflag.FlagSet) {
+	alias := map[string]string{}
+	for _, s := range Specs() {
+		usage := s.Usage
+		if len(s.Aliases) > 0 {
+			usage += fmt.Sprintf(" (alias --%s)", strings.Join(s.Aliases, ", --"))
+		}
+		if len(s.Env) > 0 {
+			usage += " [env " + s.Env[0] + "]"
+		}
+		if s.Repeat {
+			fs.StringArray(s.Flag, nil, usage)
+		} else {
+			fs.String(s.Flag, "", usage)
+		}
+		for _, a := range append(append([]string{}, s.Aliases...), s.HiddenAliases...) {
+			alias[a] = s.Flag
+		}
+	}
+	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		if to, ok := alias[name]; ok {
+			return pflag.NormalizedName(to)
+		}
+		return pflag.NormalizedName(name)
+	})
+}

@@ -1,0 +1,170 @@
+package shellenv
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// shell describes how a user of one shell evaluates rolehop's output.
+type shell struct {
+	name string
+	// format is the output the shell evaluates.
+	format Format
+	// bin is the program to look for on PATH.
+	bin string
+	// args runs script with the output file, appended to them, as its
+	// first argument.
+	args func(script string) []string
+	// script evaluates the file named by the first argument, then prints
+	// the named variables NUL-terminated, then whether gone is still set
+	// ("still-set" or ""), and then runs env -0 to show what a child sees.
+	script func(names []string, gone string) string
+	// fromDebian marks shells that need installing on a bare machine.
+	fromDebian bool
+}
+
+func shells() []shell {
+	posix := func(names []string, gone string) string {
+		var s strings.Builder
+		s.WriteString(`eval "$(cat "$1")"` + "\nprintf '%s\\0'")
+		for _, n := range names {
+			fmt.Fprintf(&s, ` "$%s"`, n)
+		}
+		fmt.Fprintf(&s, ` "${%s+still-set}"`+"\nexec env -0\n", gone)
+		return s.String()
+	}
+	fish := func(names []string, gone string) string {
+		var s strings.Builder
+		s.WriteString("source $argv[1]\nstring join0 --")
+		for _, n := range names {
+			fmt.Fprintf(&s, ` "$%s"`, n)
+		}
+		fmt.Fprintf(&s, "\nif set -q %s; string join0 still-set; else; string join0 ''; end\nexec env -0\n", gone)
+		return s.String()
+	}
+	return []shell{
+		{name: "bash", format: SH, bin: "bash", script: posix, args: func(s string) []string { return []string{"-c", s, "bash"} }},
+		{name: "bash-posix", format: SH, bin: "bash", script: posix, args: func(s string) []string { return []string{"--posix", "-c", s, "bash"} }},
+		{name: "dash", format: SH, bin: "dash", script: posix, args: func(s string) []string { return []string{"-c", s, "dash"} }},
+		{name: "zsh", format: SH, bin: "zsh", script: posix, fromDebian: true, args: func(s string) []string { return []string{"-c", s, "zsh"} }},
+		// With RC_QUOTES, '' inside single quotes means a literal quote,
+		// which would break a quoting scheme that emits ''.
+		{name: "zsh-rcquotes", format: SH, bin: "zsh", script: posix, fromDebian: true, args: func(s string) []string { return []string{"-o", "rcquotes", "-c", s, "zsh"} }},
+		// fish passes the arguments after the -c command as $argv.
+		{name: "fish", format: Fish, bin: "fish", script: fish, fromDebian: true, args: func(s string) []string { return []string{"--no-config", "-c", s} }},
+	}
+}
+
+// requireShell fails or skips t unless sh's program is installed.
+func requireShell(t *testing.T, sh shell) {
+	t.Helper()
+	_, err := exec.LookPath(sh.bin)
+	switch {
+	case err == nil:
+	case !sh.fromDebian:
+		t.Fatalf("%s is part of every supported build machine but was not found: %v", sh.bin, err)
+	case os.Getenv("CI") != "":
+		t.Fatalf("%s not found and CI is set: install it with apt-get install zsh fish: %v", sh.bin, err)
+	default:
+		t.Skipf("%s not found; run apt-get install zsh fish to test this shell", sh.bin)
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	values := hostileValues()
+	set := make([]Var, len(values))
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = fmt.Sprintf("RH_V%d", i)
+		set[i] = Var{Name: names[i], Value: v}
+	}
+	// A lower-case name and one that starts with _ are valid too.
+	set = append(set, Var{Name: "rh_lower", Value: "lower'case"}, Var{Name: "_RH_UNDERSCORE", Value: "under`score`"})
+	names = append(names, "rh_lower", "_RH_UNDERSCORE")
+	const gone = "RH_GONE"
+	unset := []string{gone, "RH_NEVER_SET"}
+
+	for _, sh := range shells() {
+		for _, locale := range []string{"C", "C.UTF-8"} {
+			t.Run(sh.name+"/"+locale, func(t *testing.T) {
+				requireShell(t, sh)
+				dir := t.TempDir()
+				file := filepath.Join(dir, "rolehop.env")
+				var out bytes.Buffer
+				if err := Write(&out, sh.format, set, unset); err != nil {
+					t.Fatalf("Write: %v", err)
+				}
+				if err := os.WriteFile(file, out.Bytes(), 0o600); err != nil {
+					t.Fatal(err)
+				}
+
+				ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+				t.Cleanup(cancel)
+				args := append(sh.args(sh.script(names, gone)), file)
+				cmd := exec.CommandContext(ctx, sh.bin, args...)
+				cmd.Dir = dir
+				cmd.Env = []string{
+					"PATH=" + os.Getenv("PATH"),
+					"HOME=" + t.TempDir(),
+					"LC_ALL=" + locale,
+					gone + "=present",
+					// An old value must be replaced, not appended to.
+					"RH_V2=stale",
+				}
+				var stdout, stderr bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &stdout, &stderr
+				if err := cmd.Run(); err != nil {
+					t.Fatalf("%s: %v\nstderr:\n%s", sh.name, err, stderr.String())
+				}
+				if stderr.Len() != 0 {
+					t.Errorf("%s wrote to stderr:\n%s", sh.name, stderr.String())
+				}
+
+				fields := strings.Split(stdout.String(), "\x00")
+				if len(fields) < len(names)+1 {
+					t.Fatalf("%s printed %d fields, want at least %d: %q", sh.name, len(fields), len(names)+1, stdout.String())
+				}
+				for i, name := range names {
+					if got := fields[i]; got != set[i].Value {
+						t.Errorf("%s: $%s = %q, want %q", sh.name, name, got, set[i].Value)
+					}
+				}
+				if got := fields[len(names)]; got != "" {
+					t.Errorf("%s: %s still set after unset", sh.name, gone)
+				}
+
+				childEnv := map[string]string{}
+				for _, kv := range fields[len(names)+1:] {
+					if k, v, ok := strings.Cut(kv, "="); ok {
+						childEnv[k] = v
+					}
+				}
+				for _, v := range set {
+					if got, ok := childEnv[v.Name]; !ok || got != v.Value {
+						t.Errorf("%s: child process sees %s = %q (present %v), want %q", sh.name, v.Name, got, ok, v.Value)
+					}
+				}
+				if got, ok := childEnv[gone]; ok {
+					t.Errorf("%s: child process still sees %s = %q after unset", sh.name, gone, got)
+				}
+
+				entries, err := os.ReadDir(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range entries {
+					if e.Name() != filepath.Base(file) {
+						t.Errorf("%s: evaluating the output created %q in the working directory", sh.name, e.Name())
+					}
+				}
+			})
+		}
+	}
+}
