@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -63,8 +64,10 @@ type Tag struct {
 // their Pos is zero when the attribute is absent or null.
 type Role struct {
 	// Pos is where the assume_role block or the iam_role attribute starts.
-	Pos                                                                Pos
+	Pos Pos
+
 	RoleARN, ExternalID, SessionName, Duration, SourceIdentity, Policy Field
+
 	// Tags are sorted by key.
 	Tags                 []Tag
 	TagsPos              Pos
@@ -312,4 +315,10 @@ func (f *file) pos(p hcl.Pos) Pos {
 // errorAt returns the one-line error "<file>:<line>:<column>: <msg>".
 func (f *file) errorAt(p hcl.Pos, msg string) error {
 	return fmt.Errorf("%s:%d:%d: %s", f.display, p.Line, p.Column, oneLine(msg))
+}
+
+// oneLine collapses every run of white space, newlines included, to a single
+// space.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }

@@ -3,7 +3,6 @@ package configfile
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
@@ -202,10 +201,4 @@ func didYouMean(name string, candidates []string) string {
 		return ""
 	}
 	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-// oneLine collapses every run of white space, newlines included, to a single
-// space.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }

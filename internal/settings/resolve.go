@@ -2,6 +2,7 @@ package settings
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/rolehop/rolehop/internal/configfile"
@@ -79,7 +80,9 @@ func (r *resolver) loadFile() error {
 	} else if r.file, err = configfile.Discover(r.in.Dir, r.in.LookupEnv); err != nil {
 		return err
 	}
-	r.res.Files = r.file.Files()
+	for _, f := range r.file.Files() {
+		r.res.Files = append(r.res.Files, r.display(f))
+	}
 	r.show(KeyConfig, strings.Join(r.res.Files, ", "), cfg.src)
 	return nil
 }
@@ -197,6 +200,14 @@ func (r *resolver) webIdentity(p *plan.Plan) error {
 	h.Origin[plan.FieldWebIdentityToken] = v.src.String()
 	r.show(KeyWebIdentityToken, tok.String(), v.src)
 	return nil
+}
+
+// display shortens a path to one relative to the working directory when that is shorter.
+func (r *resolver) display(path string) string {
+	if rel, err := filepath.Rel(r.in.Dir, path); err == nil && len(rel) < len(path) {
+		return rel
+	}
+	return path
 }
 
 func orNone(v, none string) string {
