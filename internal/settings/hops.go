@@ -63,16 +63,17 @@ func (r *resolver) fileHops(g globals) ([]plan.Hop, error) {
 		}
 		names[i] = hops[i].Role.String()
 	}
-	r.show(KeyIAMRole, strings.Join(names, " -> "), fileSource(roles[0].Pos))
+	r.show(KeyIAMRole, strings.Join(names, " -> "), r.fileSource(roles[0].Pos))
 	return hops, nil
 }
 
-func fileSource(pos configfile.Pos) Source {
-	return Source{Kind: File, Name: pos.String(), Dir: pos.Dir()}
+// fileSource names a position in a file relative to the working directory.
+func (r *resolver) fileSource(pos configfile.Pos) Source {
+	return Source{Kind: File, Name: fmt.Sprintf("%s:%d", r.display(pos.File), pos.Line), Dir: pos.Dir()}
 }
 
-func fileValue(f configfile.Field) value {
-	return value{raw: f.Value, src: fileSource(f.Pos), set: f.Set}
+func (r *resolver) fileValue(f configfile.Field) value {
+	return value{raw: f.Value, src: r.fileSource(f.Pos), set: f.Set}
 }
 
 // hop fills h from a role ARN and the global settings.
@@ -95,7 +96,7 @@ func (r *resolver) hop(h *plan.Hop, arn value, g globals) error {
 
 // fileHop fills h from an assume_role block, falling back to the globals.
 func (r *resolver) fileHop(h *plan.Hop, b configfile.Role, g globals) error {
-	if err := r.hop(h, fileValue(b.RoleARN), g); err != nil {
+	if err := r.hop(h, r.fileValue(b.RoleARN), g); err != nil {
 		return err
 	}
 	for _, f := range []struct {
@@ -109,34 +110,34 @@ func (r *resolver) fileHop(h *plan.Hop, b configfile.Role, g globals) error {
 		{b.Policy, setPolicy},
 	} {
 		if f.field.Set {
-			if err := f.set(h, fileValue(f.field)); err != nil {
+			if err := f.set(h, r.fileValue(f.field)); err != nil {
 				return err
 			}
 		}
 	}
-	return setLists(h, b)
+	return r.setLists(h, b)
 }
 
-func setLists(h *plan.Hop, b configfile.Role) error {
+func (r *resolver) setLists(h *plan.Hop, b configfile.Role) error {
 	if len(b.Tags) > 0 {
 		for _, t := range b.Tags {
 			h.Tags = append(h.Tags, plan.Tag{Key: t.Key, Value: t.Value})
 		}
 		if err := plan.CheckTags(h.Tags); err != nil {
-			return fmt.Errorf("%s: %w", b.TagsPos, err)
+			return fmt.Errorf("%s: %w", r.fileSource(b.TagsPos), err)
 		}
-		h.Origin[plan.FieldTags], h.Explicit[plan.FieldTags] = b.TagsPos.String(), true
+		h.Origin[plan.FieldTags], h.Explicit[plan.FieldTags] = r.fileSource(b.TagsPos).String(), true
 	}
 	if len(b.TransitiveTagKeys) > 0 {
 		h.TransitiveTagKeys = b.TransitiveTagKeys
-		h.Origin[plan.FieldTransitiveTags], h.Explicit[plan.FieldTransitiveTags] = b.TransitiveTagKeysPos.String(), true
+		h.Origin[plan.FieldTransitiveTags], h.Explicit[plan.FieldTransitiveTags] = r.fileSource(b.TransitiveTagKeysPos).String(), true
 	}
 	if len(b.PolicyARNs) > 0 {
 		if err := plan.CheckPolicyARNs(b.PolicyARNs); err != nil {
-			return fmt.Errorf("%s: %w", b.PolicyARNsPos, err)
+			return fmt.Errorf("%s: %w", r.fileSource(b.PolicyARNsPos), err)
 		}
 		h.PolicyARNs = b.PolicyARNs
-		h.Origin[plan.FieldPolicyARNs], h.Explicit[plan.FieldPolicyARNs] = b.PolicyARNsPos.String(), true
+		h.Origin[plan.FieldPolicyARNs], h.Explicit[plan.FieldPolicyARNs] = r.fileSource(b.PolicyARNsPos).String(), true
 	}
 	return nil
 }

@@ -112,7 +112,7 @@ func (r *resolver) lookup(key string) (value, error) {
 			return value{}, err
 		}
 		if ok && strings.TrimSpace(v) != "" {
-			return value{raw: v, src: Source{Kind: File, Name: pos.String(), Dir: pos.Dir()}, set: true}, nil
+			return value{raw: v, src: r.fileSource(pos), set: true}, nil
 		}
 	}
 	return value{}, nil

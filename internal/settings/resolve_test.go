@@ -1,0 +1,192 @@
+package settings
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rolehop/rolehop/internal/plan"
+	"github.com/spf13/pflag"
+)
+
+// resolveWith resolves args and env in a directory holding file as its rolehop.hcl (none if
+// file is empty).
+func resolveWith(t *testing.T, args []string, env map[string]string, file string) (*Result, error) {
+	t.Helper()
+	dir := t.TempDir()
+	if file != "" {
+		if err := os.WriteFile(filepath.Join(dir, "rolehop.hcl"), []byte(file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	AddFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	return Resolve(Inputs{Flags: fs, LookupEnv: lookup, Dir: dir})
+}
+
+func entry(t *testing.T, res *Result, key string) Entry {
+	t.Helper()
+	for _, e := range res.Entries {
+		if e.Key == key {
+			return e
+		}
+	}
+	t.Fatalf("no entry for %s in %+v", key, res.Entries)
+	return Entry{}
+}
+
+// TestPrecedence shows, for every setting, that a flag beats the environment, which beats
+// rolehop.hcl, which beats the default.
+func TestPrecedence(t *testing.T) {
+	const role = "arn:aws:iam::111111111111:role/"
+	type layer struct{ value, source string }
+	tests := []struct {
+		key  string
+		flag []string
+		env  map[string]string
+		file string
+		want [4]layer // flag, env, file, default
+	}{
+		{KeyIAMRole, []string{"--iam-role", role + "flag"}, map[string]string{"ROLEHOP_IAM_ROLE": role + "env"}, `iam_role = "` + role + `file"`,
+			[4]layer{{role + "flag", "flag --iam-role"}, {role + "env", "env ROLEHOP_IAM_ROLE"}, {role + "file", "rolehop.hcl:1"},
+				{"(none: base credentials are handed over as they are)", "default"}}},
+		{KeySessionName, []string{"--session-name", "flag"}, map[string]string{"ROLEHOP_SESSION_NAME": "env"}, `iam_assume_role_session_name = "file"`,
+			[4]layer{{"flag", "flag --session-name"}, {"env", "env ROLEHOP_SESSION_NAME"}, {"file", "rolehop.hcl:1"}, {plan.DefaultSessionName(), "default"}}},
+		{KeyDuration, []string{"--duration", "2h"}, map[string]string{"ROLEHOP_DURATION": "10800"}, `iam_assume_role_duration = "4h"`,
+			[4]layer{{"2h", "flag --duration"}, {"10800", "env ROLEHOP_DURATION"}, {"4h", "rolehop.hcl:1"}, {"1h", "default"}}},
+		{KeyExternalID, []string{"--external-id", "flag"}, map[string]string{"ROLEHOP_EXTERNAL_ID": "env"}, `iam_assume_role_external_id = "file"`,
+			[4]layer{{"flag", "flag --external-id"}, {"env", "env ROLEHOP_EXTERNAL_ID"}, {"file", "rolehop.hcl:1"}, {"(none)", "default"}}},
+		{KeyRegion, []string{"--region", "eu-west-1"}, map[string]string{"ROLEHOP_REGION": "eu-west-2"}, `region = "eu-west-3"`,
+			[4]layer{{"eu-west-1", "flag --region"}, {"eu-west-2", "env ROLEHOP_REGION"}, {"eu-west-3", "rolehop.hcl:1"},
+				{"(profile's region, else the role partition's default)", "default"}}},
+		{KeyProfile, []string{"--profile", "flag"}, map[string]string{"AWS_PROFILE": "env"}, `profile = "file"`,
+			[4]layer{{"flag", "flag --profile"}, {"env", "env AWS_PROFILE"}, {"file", "rolehop.hcl:1"}, {"(AWS SDK default chain)", "default"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			base := []string{"--iam-role", role + "base"}
+			if tt.key == KeyIAMRole {
+				base = nil
+			}
+			inputs := []struct {
+				args []string
+				env  map[string]string
+				file string
+			}{
+				{append(base, tt.flag...), tt.env, tt.file},
+				{base, tt.env, tt.file},
+				{base, nil, tt.file},
+				{base, nil, ""},
+			}
+			for i, in := range inputs {
+				res, err := resolveWith(t, in.args, in.env, in.file)
+				if err != nil {
+					t.Fatalf("layer %d: %v", i, err)
+				}
+				e := entry(t, res, tt.key)
+				if got := (layer{e.Value, e.Source.String()}); got != tt.want[i] {
+					t.Errorf("layer %d: got %+v, want %+v", i, got, tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestEnvironmentFallbacks(t *testing.T) {
+	res, err := resolveWith(t, nil, map[string]string{
+		"TERRAGRUNT_IAM_ROLE":               "arn:aws:iam::111111111111:role/tg-old",
+		"TG_IAM_ASSUME_ROLE":                "arn:aws:iam::111111111111:role/tg-new",
+		"AWS_DEFAULT_REGION":                "eu-west-1",
+		"TG_IAM_ASSUME_ROLE_DURATION":       "1800",
+		"TG_IAM_ASSUME_ROLE_SESSION_NAME":   "tg",
+		"ROLEHOP_SESSION_NAME":              "  ",
+		"ROLEHOP_IAM_WEB_IDENTITY_TOKEN":    "",
+		"TERRAGRUNT_IAM_WEB_IDENTITY_TOKEN": "",
+	}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := res.Plan
+	if len(p.Hops) != 1 || p.Hops[0].Role.Name != "tg-new" {
+		t.Fatalf("hops = %+v, want the TG_ variable to win over the TERRAGRUNT_ one", p.Hops)
+	}
+	if h := p.Hops[0]; h.Duration != 30*time.Minute || h.SessionName != "tg" || h.WebIdentityToken != nil {
+		t.Errorf("hop = %+v; blank variables must count as unset", h)
+	}
+	if p.Region != "eu-west-1" || p.RegionOrigin != "env AWS_DEFAULT_REGION" {
+		t.Errorf("region = %q from %q", p.Region, p.RegionOrigin)
+	}
+}
+
+// TestBlockValuesWinForTheirHop shows that an assume_role block's own values apply to its hop,
+// and the global ones fill in the rest.
+func TestBlockValuesWinForTheirHop(t *testing.T) {
+	res, err := resolveWith(t, []string{"--session-name", "global", "--external-id", "global-id"}, nil, `
+assume_role {
+  role_arn = "arn:aws:iam::222222222222:role/hub"
+}
+assume_role {
+  role_arn     = "arn:aws:iam::111111111111:role/deploy"
+  session_name = "own"
+  duration     = "30m"
+}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h1, h2 := res.Plan.Hops[0], res.Plan.Hops[1]
+	if h1.SessionName != "global" || h1.ExternalID != "global-id" || h1.Duration != time.Hour {
+		t.Errorf("hop 1 = %+v", h1)
+	}
+	if h2.SessionName != "own" || h2.Origin[plan.FieldSessionName] != "rolehop.hcl:7" || h2.Duration != 30*time.Minute {
+		t.Errorf("hop 2 = %+v", h2)
+	}
+	if h2.ExternalID != "global-id" || h2.Origin[plan.FieldExternalID] != "flag --external-id" {
+		t.Errorf("hop 2 external ID = %q from %q", h2.ExternalID, h2.Origin[plan.FieldExternalID])
+	}
+}
+
+func TestFlagAliases(t *testing.T) {
+	for _, args := range [][]string{
+		{"--role-arn", "arn:aws:iam::111111111111:role/a"},
+		{"--iam-assume-role", "arn:aws:iam::111111111111:role/a"},
+		{"--terragrunt-iam-role", "arn:aws:iam::111111111111:role/a"},
+	} {
+		res, err := resolveWith(t, append(args, "--role-duration-seconds", "1800", "--iam-assume-role-session-name", "alias"), nil, "")
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		h := res.Plan.Hops[0]
+		if h.Role.Name != "a" || h.Duration != 30*time.Minute || h.SessionName != "alias" {
+			t.Errorf("%v: hop = %+v", args, h)
+		}
+	}
+}
+
+func TestErrorsNameTheirSource(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  map[string]string
+		file string
+		want string
+	}{
+		{[]string{"--iam-role", "x"}, nil, "", `flag --iam-role: "x" is not an ARN`},
+		{nil, map[string]string{"ROLEHOP_IAM_ROLE": "x"}, "", `env ROLEHOP_IAM_ROLE: "x" is not an ARN`},
+		{nil, nil, `iam_role = "x"`, `rolehop.hcl:1: "x" is not an ARN`},
+		{[]string{"--iam-role", "arn:aws:iam::111111111111:role/a"}, nil, "iam_assume_role_duration = 60", `rolehop.hcl:1: duration "60" is out of range`},
+		{[]string{"--iam-role", "arn:aws:iam::111111111111:role/a", "--session-name", ""}, nil, "", "flag --session-name: value is empty"},
+		{[]string{"--region", "nowhere"}, nil, "", `flag --region: "nowhere" is not a region name`},
+	}
+	for _, tt := range tests {
+		_, err := resolveWith(t, tt.args, tt.env, tt.file)
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("args %v env %v file %q: error %v, want prefix %q", tt.args, tt.env, tt.file, err, tt.want)
+		}
+	}
+}
