@@ -65,7 +65,13 @@ func (c *Chain) Region() string { return c.region }
 
 // Retrieve returns the credentials at the end of the chain, fetching what is not cached.
 func (c *Chain) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	return c.creds.Retrieve(ctx)
+	creds, err := c.creds.Retrieve(ctx)
+	if prev := earlier(err); prev != nil {
+		// Drop the cache's "failed to refresh cached credentials" wrapping: the hop's own
+		// message says everything.
+		return creds, prev
+	}
+	return creds, err
 }
 
 func (c *Chain) hop(i int, h *plan.Hop) *step {
