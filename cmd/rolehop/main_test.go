@@ -49,17 +49,17 @@ func setupScript(env *testscript.Env) error {
 		return err
 	}
 	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL_STS":      rec.URL,
-		"MOTO":                      moto.URL,
-		"AWS_ACCESS_KEY_ID":         "AKIABASEKEYEXAMPLE01",
-		"AWS_SECRET_ACCESS_KEY":     "base-secret-key-example",
-		"AWS_EC2_METADATA_DISABLED": "true",
-		"HOME":                      home,
-		"AWS_CONFIG_FILE":           filepath.Join(home, "aws-config"),
+		"AWS_ENDPOINT_URL_STS":        rec.URL,
+		"MOTO":                        moto.URL,
+		"AWS_ACCESS_KEY_ID":           "AKIABASEKEYEXAMPLE01",
+		"AWS_SECRET_ACCESS_KEY":       "base-secret-key-example",
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		"HOME":                        home,
+		"AWS_CONFIG_FILE":             filepath.Join(home, "aws-config"),
 		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, "aws-credentials"),
-		"SESSION":                   plan.DefaultSessionName(),
-		"TF_IN_AUTOMATION":          "1",
-		"CHECKPOINT_DISABLE":        "1",
+		"SESSION":                     plan.DefaultSessionName(),
+		"TF_IN_AUTOMATION":            "1",
+		"CHECKPOINT_DISABLE":          "1",
 	} {
 		env.Setenv(k, v)
 	}

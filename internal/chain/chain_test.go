@@ -204,6 +204,11 @@ func TestSTSErrorCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { strict.Close() })
+	rec, err := mototest.NewRecorder(strict.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rec.Close() })
 	awsEnv(t, strict.URL, "AKIAANYTHING00000000", "anything")
 	// The two calls moto lets through unchecked create a user with no policy and its key.
 	cli := func(args ...string) []byte {
@@ -215,7 +220,9 @@ func TestSTSErrorCodes(t *testing.T) {
 		return out
 	}
 	cli("iam", "create-user", "--user-name", "nobody")
-	var key struct{ AccessKey struct{ AccessKeyId, SecretAccessKey string } }
+	var key struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey string }
+	}
 	if err := json.Unmarshal(cli("iam", "create-access-key", "--user-name", "nobody"), &key); err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +240,7 @@ func TestSTSErrorCodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			awsEnv(t, strict.URL, tt.key, tt.secret)
+			awsEnv(t, rec.URL, tt.key, tt.secret)
 			_, err := retrieve(t, &plan.Plan{Hops: []plan.Hop{deploy}})
 			var he *HopError
 			if !errors.As(err, &he) || he.Code() != tt.code {

@@ -57,6 +57,11 @@
 // the access key issued by the call before it: a chain of roles used each
 // hop's credentials for the next hop.
 //
+//	stssigner I J
+//
+// Call I is signed with the access key issued by call J: the command rolehop ran
+// used the credentials rolehop fetched.
+//
 //	stsreset
 //
 // Forget the calls recorded so far.

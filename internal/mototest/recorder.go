@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -113,7 +114,8 @@ func NewRecorder(target string) (*Recorder, error) {
 				// client signed.
 				pr.Out.Host = pr.In.Host
 			},
-			Transport: tr,
+			Transport:      tr,
+			ModifyResponse: realSTSErrors,
 		},
 	}
 	r.srv = &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
@@ -208,6 +210,28 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	r.calls = append(r.calls, call)
 	r.mu.Unlock()
+}
+
+// realSTSErrors rewrites moto's error responses to query-protocol calls,
+// <ErrorResponse><Errors><Error>...</Error></Errors></ErrorResponse>, into the shape real STS
+// sends, <ErrorResponse><Error>...</Error></ErrorResponse>. aws-sdk-go-v2 reads only the
+// latter and would report moto's AccessDenied or SignatureDoesNotMatch as UnknownError.
+func realSTSErrors(resp *http.Response) error {
+	if resp.StatusCode < 400 || resp.Request == nil || !isQueryPost(resp.Request) {
+		return nil
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return fmt.Errorf("recorder: read error response: %w", err)
+	}
+	body = bytes.Replace(body, []byte("<ErrorResponse><Errors><Error>"), []byte("<ErrorResponse><Error>"), 1)
+	body = bytes.Replace(body, []byte("</Error></Errors>"), []byte("</Error>"), 1)
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	resp.Header.Set("Content-Type", "text/xml")
+	return nil
 }
 
 func isQueryPost(req *http.Request) bool {

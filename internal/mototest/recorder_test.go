@@ -268,13 +268,15 @@ func TestRecorderPassesOtherTrafficThrough(t *testing.T) {
 	if status, body := do(t, http.MethodPut, rec.URL+bucket, nil, nil); status != http.StatusOK {
 		t.Fatalf("create bucket: %d %s", status, body)
 	}
-	if status, body := do(t, http.MethodPut, rec.URL+bucket+"/blob", blob, nil); status != http.StatusOK {
+	// moto refuses unsigned reads of private objects.
+	public := http.Header{"X-Amz-Acl": {"public-read"}, "Content-Type": {"application/octet-stream"}}
+	if status, body := do(t, http.MethodPut, rec.URL+bucket+"/blob", blob, public); status != http.StatusOK {
 		t.Fatalf("put object: %d %s", status, body)
 	}
 	for _, base := range []string{rec.URL, moto.URL} {
 		status, got := do(t, http.MethodGet, base+bucket+"/blob", nil, nil)
 		if status != http.StatusOK || !bytes.Equal(got, blob) {
-			t.Errorf("get object from %s: status %d, %d bytes equal to the %d put: %v %.300s", base, status, len(got), len(blob), bytes.Equal(got, blob), got)
+			t.Errorf("get object from %s: status %d, %d bytes equal to the %d put: %v", base, status, len(got), len(blob), bytes.Equal(got, blob))
 		}
 	}
 

@@ -50,9 +50,10 @@ func Commands(recorder func(ts *testscript.TestScript) *Recorder) map[string]fun
 		}
 	}
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"stscalls": withCalls("stscalls", checkCount),
-		"stscall":  withCalls("stscall", checkCall),
-		"stschain": withCalls("stschain", checkChain),
+		"stscalls":  withCalls("stscalls", checkCount),
+		"stscall":   withCalls("stscall", checkCall),
+		"stschain":  withCalls("stschain", checkChain),
+		"stssigner": withCalls("stssigner", checkSigner),
 		"stsreset": func(ts *testscript.TestScript, neg bool, args []string) {
 			rejectNeg(ts, neg, "stsreset")
 			if len(args) != 0 {
@@ -179,6 +180,25 @@ func checkChain(ts *testscript.TestScript, calls []Call, args []string) {
 			ts.Logf("call %d: %s", i+1, call)
 			ts.Fatalf("stschain: call %d (%s) is signed by %q, not by %q issued by call %d", i+1, call.Action, call.AccessKeyID, prev.IssuedAccessKeyID, i)
 		}
+	}
+}
+
+// checkSigner implements "stssigner I J": call I is signed with the key call J issued.
+func checkSigner(ts *testscript.TestScript, calls []Call, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: stssigner I J")
+	}
+	i, errI := strconv.Atoi(args[0])
+	j, errJ := strconv.Atoi(args[1])
+	if errI != nil || errJ != nil || i < 1 || j < 1 || i > len(calls) || j > len(calls) {
+		ts.Fatalf("stssigner: calls %q and %q must be numbers from 1 to %d", args[0], args[1], len(calls))
+	}
+	signer, issuer := calls[i-1], calls[j-1]
+	if issuer.IssuedAccessKeyID == "" {
+		ts.Fatalf("stssigner: call %d (%s) issued no credentials", j, issuer.Action)
+	}
+	if signer.AccessKeyID != issuer.IssuedAccessKeyID {
+		ts.Fatalf("stssigner: call %d (%s) is signed by %q, not by %q issued by call %d", i, signer.Action, signer.AccessKeyID, issuer.IssuedAccessKeyID, j)
 	}
 }
 

@@ -57,7 +57,7 @@ type Server struct {
 func Start(ctx context.Context, env ...string) (*Server, error) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
-		return nil, fmt.Errorf("moto_server not found on PATH; install it with: pip install 'moto[server]'")
+		return nil, errors.New("moto_server not found on PATH; install it with: pip install 'moto[server]'")
 	}
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
@@ -236,15 +236,21 @@ func (s *Server) stop() error {
 // and exits with status 1 without running any test: the suite fails, it never
 // silently skips.
 func Main(m *testing.M, tools []string, use func(s *Server)) {
-	os.Exit(run(m, tools, use, os.Stderr))
+	os.Exit(Run(m, tools, use))
 }
 
-// runner is the part of *testing.M that Main needs.
-type runner interface {
+// Run is Main without the exit: it returns the status to exit with, for a TestMain that wraps
+// the tests in something else (such as testscript.Main).
+func Run(m Runner, tools []string, use func(s *Server)) int {
+	return run(m, tools, use, os.Stderr)
+}
+
+// Runner is the part of *testing.M that Main and Run need.
+type Runner interface {
 	Run() int
 }
 
-func run(m runner, tools []string, use func(s *Server), stderr io.Writer) int {
+func run(m Runner, tools []string, use func(s *Server), stderr io.Writer) int {
 	var missing []string
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {

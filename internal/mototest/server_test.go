@@ -74,12 +74,27 @@ func TestStartPassesEnvAndCloseStops(t *testing.T) {
 	if err := syscall.Kill(-pid, 0); !errors.Is(err, syscall.ESRCH) {
 		t.Errorf("process group %d after Close: kill 0 = %v, want ESRCH", pid, err)
 	}
-	if _, err := http.Get(s.URL + "/moto-api/"); err == nil {
+	if answers(t, s.URL+"/moto-api/") {
 		t.Error("moto still answers after Close")
 	}
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
+}
+
+// answers reports whether anything answers GET url.
+func answers(t *testing.T, url string) bool {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return true
 }
 
 // fakeMoto puts an executable moto_server script with the given body first
@@ -270,8 +285,10 @@ func TestRunStartsMotoForTheTests(t *testing.T) {
 	var s *Server
 	m := &fakeM{code: 3}
 	m.run = func() {
+		// No t.Fatal here: run must go on to stop moto.
 		if s == nil {
-			t.Fatal("tests ran before use got the server")
+			t.Error("tests ran before use got the server")
+			return
 		}
 		if got := httpStatus(t, http.MethodGet, s.URL+"/moto-api/"); got != http.StatusOK {
 			t.Errorf("moto during the tests: status %d", got)
@@ -288,7 +305,10 @@ func TestRunStartsMotoForTheTests(t *testing.T) {
 	if stderr.Len() != 0 {
 		t.Errorf("stderr = %q, want nothing", stderr.String())
 	}
-	if _, err := http.Get(s.URL + "/moto-api/"); err == nil {
+	if s == nil {
+		t.Fatal("use was not called")
+	}
+	if answers(t, s.URL+"/moto-api/") {
 		t.Error("moto still answers after run returned")
 	}
 }

@@ -172,7 +172,7 @@ func TestCheckTags(t *testing.T) {
 		{tags: []Tag{{"team", "platform"}, {"cost center", "42"}, {"empty", ""}}},
 		{tags: many, wantErr: "51 session tags"},
 		{tags: []Tag{{"", "x"}}, wantErr: `tag key ""`},
-		{tags: []Tag{{"aws:x", "y"}}, wantErr: "cannot start with aws:"},
+		{tags: []Tag{{"aws:x", "y"}}, wantErr: `cannot start with "aws:"`},
 		{tags: []Tag{{"team", "a;b"}}, wantErr: `value of tag "team"`},
 		{tags: []Tag{{"Team", "a"}, {"team", "b"}}, wantErr: "given twice"},
 	}

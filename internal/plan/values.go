@@ -96,7 +96,7 @@ func CheckSourceIdentity(s string) error {
 		return fmt.Errorf("source identity %q is invalid; use 2 to 64 letters, digits or +=,.@_-", s)
 	}
 	if strings.HasPrefix(strings.ToLower(s), "aws:") {
-		return fmt.Errorf("source identity %q is invalid; it cannot start with aws:", s)
+		return fmt.Errorf("source identity %q is invalid; it cannot start with \"aws:\"", s)
 	}
 	return nil
 }
@@ -112,7 +112,7 @@ func CheckTags(tags []Tag) error {
 		case !tagKeyRE.MatchString(t.Key):
 			return fmt.Errorf("tag key %q is invalid; use 1 to 128 letters, digits, spaces or _.:/=+-@", t.Key)
 		case strings.HasPrefix(strings.ToLower(t.Key), "aws:"):
-			return fmt.Errorf("tag key %q is invalid; keys cannot start with aws:", t.Key)
+			return fmt.Errorf("tag key %q is invalid; keys cannot start with \"aws:\"", t.Key)
 		case !tagValueRE.MatchString(t.Value):
 			return fmt.Errorf("value of tag %q is invalid; use up to 256 letters, digits, spaces or _.:/=+-@", t.Key)
 		case seen[strings.ToLower(t.Key)]:

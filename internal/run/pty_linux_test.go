@@ -2,12 +2,14 @@ package run_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -31,7 +33,7 @@ func openPTY(t *testing.T) (control, terminal *os.File) {
 			n, ioctlErr = unix.IoctlGetUint32(int(fd), unix.TIOCGPTN)
 		}
 	})
-	if err = cmpErr(err, ioctlErr); err != nil {
+	if err = errors.Join(err, ioctlErr); err != nil {
 		t.Fatalf("set up pseudo-terminal: %v", err)
 	}
 	terminal, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
@@ -42,17 +44,10 @@ func openPTY(t *testing.T) (control, terminal *os.File) {
 	return control, terminal
 }
 
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
-}
-
 func TestCommandCtrlCReachesChildOnce(t *testing.T) {
 	control, terminal := openPTY(t)
 	var screen bytes.Buffer
-	cmd, waited, dir, childPid := trapChild(t, func(cmd *exec.Cmd) {
+	child := startTrapChild(t, func(cmd *exec.Cmd) {
 		// rolehop leads a session whose controlling terminal is the pty, so its process
 		// group, which the child shares, is the terminal's foreground group.
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = terminal, terminal, terminal
@@ -69,7 +64,11 @@ func TestCommandCtrlCReachesChildOnce(t *testing.T) {
 	if _, err := control.Write([]byte{0x03}); err != nil { // Ctrl-C
 		t.Fatal(err)
 	}
-	finishTrapChild(t, cmd, waited, dir, childPid, "INT")
-	<-copied
-	t.Logf("terminal output: %q", screen.String())
+	child.finish(t, "INT")
+	select {
+	case <-copied:
+		t.Logf("terminal output: %q", screen.String())
+	case <-time.After(timeout):
+		t.Errorf("terminal still open %v after rolehop exited", timeout)
+	}
 }

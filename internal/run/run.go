@@ -31,7 +31,10 @@ const (
 // When argv[0] contains no path separator it is looked up on the PATH found in env, not on
 // rolehop's own PATH. While the child runs, the signals a user or supervisor sends to stop
 // or poke a program (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2) are caught and
-// passed on to the child instead of stopping rolehop. When ctx is done the child is killed.
+// passed on to the child instead of stopping rolehop, except SIGINT and SIGQUIT while
+// rolehop is in its terminal's foreground, when the terminal has sent them to the child
+// already, and signals rolehop started with ignored, which stay ignored. When ctx is done
+// the child is killed.
 //
 // Command returns the child's exit status: its exit code, or 128+N when signal N killed it.
 // err is non-nil only when the child could not be started, with status CannotExecute or
@@ -148,11 +151,11 @@ func getenv(env []string, key string) string {
 func startFailure(name, path string, err error) (int, error) {
 	info, statErr := os.Stat(path)
 	switch {
-	case statErr != nil:
+	case errors.Is(statErr, fs.ErrNotExist):
 		return NotFound, fmt.Errorf("command not found: %s", name)
-	case info.IsDir():
+	case statErr == nil && info.IsDir():
 		return CannotExecute, fmt.Errorf("cannot execute %s: is a directory", name)
-	case errors.Is(err, fs.ErrNotExist):
+	case statErr == nil && errors.Is(err, fs.ErrNotExist):
 		// The file exists, so what is missing is the program that should run it.
 		if interp := interpreter(path); interp != "" {
 			return CannotExecute, fmt.Errorf("cannot execute %s: bad interpreter %s: no such file or directory", name, interp)

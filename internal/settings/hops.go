@@ -6,6 +6,7 @@ import (
 
 	"github.com/rolehop/rolehop/internal/configfile"
 	"github.com/rolehop/rolehop/internal/plan"
+	"github.com/spf13/pflag"
 )
 
 // hops builds the chain: roles from the flag (repeated), else the environment (several ARNs
@@ -16,7 +17,8 @@ func (r *resolver) hops(g globals) ([]plan.Hop, error) {
 	var arns []string
 	var src Source
 	if f := r.in.Flags.Lookup(s.Flag); f != nil && f.Changed {
-		arns, _ = r.in.Flags.GetStringArray(s.Flag)
+		// GetSlice, not GetStringArray: the latter reads --iam-role '' back as no value at all.
+		arns = f.Value.(pflag.SliceValue).GetSlice()
 		src = Source{Kind: Flag, Name: "--" + s.Flag}
 	} else {
 		for _, name := range s.Env {
