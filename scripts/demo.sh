@@ -25,7 +25,8 @@ export AWS_ACCESS_KEY_ID=AKIADEMOBASEKEY00001 AWS_SECRET_ACCESS_KEY=demo-base-se
 export AWS_ENDPOINT_URL_STS="http://127.0.0.1:$port" AWS_ENDPOINT_URL_S3="http://127.0.0.1:$port"
 export AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 export AWS_CONFIG_FILE="$work/aws-config" AWS_SHARED_CREDENTIALS_FILE="$work/aws-credentials"
-export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_CLI_CONFIG_FILE="$work/terraformrc"
+: >"$TF_CLI_CONFIG_FILE"
 role=arn:aws:iam::111111111111:role/deploy
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }

@@ -48,6 +48,9 @@ func setupScript(env *testscript.Env) error {
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		return err
 	}
+	if err := os.WriteFile(filepath.Join(home, "terraformrc"), nil, 0o600); err != nil {
+		return err
+	}
 	for k, v := range map[string]string{
 		"AWS_ENDPOINT_URL_STS":        rec.URL,
 		"MOTO":                        moto.URL,

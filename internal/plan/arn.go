@@ -45,7 +45,7 @@ var regionPrefixes = []struct{ prefix, partition string }{
 
 var (
 	accountRE  = regexp.MustCompile(`^[0-9]{12}$`)
-	roleNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	roleNameRE = regexp.MustCompile(`^[\w+=,.@-]+$`)
 	rolePathRE = regexp.MustCompile(`^/([\x21-\x7E]*/)?$`)
 	regionRE   = regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+-[0-9]+$`)
 	policyRE   = regexp.MustCompile(`^arn:[a-z-]+:iam::(aws|[0-9]{12}):policy/[\x21-\x7E]+$`)
@@ -86,7 +86,7 @@ func ParseRoleARN(s string) (RoleARN, error) {
 	}
 	cut := strings.LastIndex(rest, "/") + 1
 	path, name := "/"+rest[:cut], rest[cut:]
-	if !roleNameRE.MatchString(name) {
+	if !roleNameRE.MatchString(name) || len(name) > 64 {
 		return RoleARN{}, fmt.Errorf("%q has role name %q; a role name is 1 to 64 letters, digits or +=,.@_-", s, name)
 	}
 	if !rolePathRE.MatchString(path) || len(path) > 512 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/user"
 	"regexp"
 	"strconv"
@@ -24,10 +25,11 @@ const (
 )
 
 var (
-	sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	// Lengths are checked apart from the regular expressions: a counted repeat of a character
+	// class compiles into a program as large as the count, which costs milliseconds at start.
+	sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]+$`)
 	externalIDRE  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
-	tagKeyRE      = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
-	tagValueRE    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$`)
+	tagRE         = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 	notSessionRE  = regexp.MustCompile(`[^\w+=,.@-]+`)
 )
 
@@ -75,7 +77,7 @@ func FormatDuration(d time.Duration) string {
 
 // CheckSessionName checks a role session name: 2 to 64 letters, digits or +=,.@_-.
 func CheckSessionName(s string) error {
-	if !sessionNameRE.MatchString(s) {
+	if !isSessionName(s) {
 		return fmt.Errorf("session name %q is invalid; use 2 to 64 letters, digits or +=,.@_-", s)
 	}
 	return nil
@@ -92,13 +94,23 @@ func CheckExternalID(s string) error {
 
 // CheckSourceIdentity checks a source identity: like a session name, and not starting with aws:.
 func CheckSourceIdentity(s string) error {
-	if !sessionNameRE.MatchString(s) {
+	if !isSessionName(s) {
 		return fmt.Errorf("source identity %q is invalid; use 2 to 64 letters, digits or +=,.@_-", s)
 	}
 	if strings.HasPrefix(strings.ToLower(s), "aws:") {
 		return fmt.Errorf("source identity %q is invalid; it cannot start with \"aws:\"", s)
 	}
 	return nil
+}
+
+func isSessionName(s string) bool {
+	return len(s) >= 2 && len(s) <= 64 && sessionNameRE.MatchString(s)
+}
+
+// between reports whether s has from min to max characters.
+func between(s string, min, max int) bool {
+	n := utf8.RuneCountInString(s)
+	return n >= min && n <= max
 }
 
 // CheckTags checks session tags against STS's limits.
@@ -109,11 +121,11 @@ func CheckTags(tags []Tag) error {
 	seen := map[string]bool{}
 	for _, t := range tags {
 		switch {
-		case !tagKeyRE.MatchString(t.Key):
+		case !tagRE.MatchString(t.Key) || !between(t.Key, 1, 128):
 			return fmt.Errorf("tag key %q is invalid; use 1 to 128 letters, digits, spaces or _.:/=+-@", t.Key)
 		case strings.HasPrefix(strings.ToLower(t.Key), "aws:"):
 			return fmt.Errorf("tag key %q is invalid; keys cannot start with \"aws:\"", t.Key)
-		case !tagValueRE.MatchString(t.Value):
+		case !tagRE.MatchString(t.Value) || !between(t.Value, 0, 256):
 			return fmt.Errorf("value of tag %q is invalid; use up to 256 letters, digits, spaces or _.:/=+-@", t.Key)
 		case seen[strings.ToLower(t.Key)]:
 			return fmt.Errorf("tag key %q is given twice (tag keys are case-insensitive)", t.Key)
@@ -165,14 +177,10 @@ func CompactPolicy(s string) (string, error) {
 // DefaultSessionName returns "rolehop-" followed by the local user's name, made into a valid
 // session name. It looks the user up by uid, so it works under cron with no $USER or $HOME.
 func DefaultSessionName() string {
-	name := ""
-	if u, err := user.Current(); err == nil {
-		name = u.Username
-		if name == "" {
-			name = "uid" + u.Uid
-		}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return SessionNameFor(u.Username)
 	}
-	return SessionNameFor(name)
+	return SessionNameFor(fmt.Sprintf("uid%d", os.Getuid()))
 }
 
 // SessionNameFor turns a user name into a valid session name "rolehop-NAME".

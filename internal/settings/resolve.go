@@ -77,8 +77,11 @@ func (r *resolver) loadFile() error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", cfg.src, err)
 		}
-	} else if r.file, err = configfile.Discover(r.in.Dir, r.in.LookupEnv); err != nil {
-		return err
+	} else {
+		if r.file, err = configfile.Discover(r.in.Dir, r.in.LookupEnv); err != nil {
+			return err
+		}
+		cfg.src = Source{Name: "found from the working directory up"}
 	}
 	for _, f := range r.file.Files() {
 		r.res.Files = append(r.res.Files, r.display(f))
