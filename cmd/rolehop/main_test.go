@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/rolehop/rolehop/internal/mototest"
@@ -72,7 +73,26 @@ func setupScript(env *testscript.Env) error {
 func commands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	cmds := mototest.Commands(mototest.ScriptRecorder)
 	cmds["nosecrets"] = noSecrets
+	cmds["waitfile"] = waitFile
 	return cmds
+}
+
+// waitFile FILE waits, for at most ten seconds, until FILE exists: a background command's
+// child says it is ready by creating it.
+func waitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitfile FILE")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("waitfile: %s did not appear within 10s", args[0])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // noSecrets FILE... fails if the previous command's stdout or stderr contains the content of

@@ -66,9 +66,6 @@ func rows(res *settings.Result) []setRow {
 		if len(s.Env) > 0 {
 			r.Env = s.Env[0]
 		}
-		if r.Value == "" {
-			r.Value = "(none found)"
-		}
 		out = append(out, r)
 	}
 	return out
@@ -180,5 +177,6 @@ func writeConfigJSON(w io.Writer, res *settings.Result) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
 }

@@ -86,7 +86,7 @@ func (r *resolver) loadFile() error {
 	for _, f := range r.file.Files() {
 		r.res.Files = append(r.res.Files, r.display(f))
 	}
-	r.show(KeyConfig, strings.Join(r.res.Files, ", "), cfg.src)
+	r.show(KeyConfig, orNone(strings.Join(r.res.Files, ", "), "(none found)"), cfg.src)
 	return nil
 }
 
