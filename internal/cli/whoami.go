@@ -48,7 +48,7 @@ user ID, and when the credentials expire.`,
 			if output == "json" {
 				enc := json.NewEncoder(a.out(cmd))
 				enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
+				enc.SetEscapeHTML(false)
 				return enc.Encode(out)
 			}
 			w := tabwriter.NewWriter(a.out(cmd), 0, 0, 2, ' ', 0)

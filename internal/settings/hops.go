@@ -144,42 +144,41 @@ func (r *resolver) setLists(h *plan.Hop, b configfile.Role) error {
 	return nil
 }
 
-func setSessionName(h *plan.Hop, v value) error {
-	if err := plan.CheckSessionName(v.raw); err != nil {
+// assign parses v into *dst and records where the value came from; errors name the source.
+func assign[T any](h *plan.Hop, field string, v value, parse func(string) (T, error), dst *T) error {
+	x, err := parse(v.raw)
+	if err != nil {
 		return fmt.Errorf("%s: %w", v.src, err)
 	}
-	h.SessionName = v.raw
-	h.Origin[plan.FieldSessionName], h.Explicit[plan.FieldSessionName] = v.src.String(), v.set
+	*dst = x
+	h.Origin[field], h.Explicit[field] = v.src.String(), v.set
 	return nil
+}
+
+// checked turns a check into a parse that keeps the value as it is.
+func checked(check func(string) error) func(string) (string, error) {
+	return func(s string) (string, error) { return s, check(s) }
+}
+
+func setSessionName(h *plan.Hop, v value) error {
+	return assign(h, plan.FieldSessionName, v, checked(plan.CheckSessionName), &h.SessionName)
+}
+
+func setDuration(h *plan.Hop, v value) error {
+	return assign(h, plan.FieldDuration, v, plan.ParseDuration, &h.Duration)
 }
 
 func setExternalID(h *plan.Hop, v value) error {
 	if !v.set {
 		return nil
 	}
-	if err := plan.CheckExternalID(v.raw); err != nil {
-		return fmt.Errorf("%s: %w", v.src, err)
-	}
-	h.ExternalID = v.raw
-	h.Origin[plan.FieldExternalID], h.Explicit[plan.FieldExternalID] = v.src.String(), true
-	return nil
+	return assign(h, plan.FieldExternalID, v, checked(plan.CheckExternalID), &h.ExternalID)
 }
 
 func setSourceIdentity(h *plan.Hop, v value) error {
-	if err := plan.CheckSourceIdentity(v.raw); err != nil {
-		return fmt.Errorf("%s: %w", v.src, err)
-	}
-	h.SourceIdentity = v.raw
-	h.Origin[plan.FieldSourceIdentity], h.Explicit[plan.FieldSourceIdentity] = v.src.String(), true
-	return nil
+	return assign(h, plan.FieldSourceIdentity, v, checked(plan.CheckSourceIdentity), &h.SourceIdentity)
 }
 
 func setPolicy(h *plan.Hop, v value) error {
-	policy, err := plan.CompactPolicy(v.raw)
-	if err != nil {
-		return fmt.Errorf("%s: %w", v.src, err)
-	}
-	h.Policy = policy
-	h.Origin[plan.FieldPolicy], h.Explicit[plan.FieldPolicy] = v.src.String(), true
-	return nil
+	return assign(h, plan.FieldPolicy, v, plan.CompactPolicy, &h.Policy)
 }

@@ -219,15 +219,3 @@ func orNone(v, none string) string {
 	}
 	return v
 }
-
-// setDuration parses a duration value into the hop.
-func setDuration(h *plan.Hop, v value) error {
-	d, err := plan.ParseDuration(v.raw)
-	if err != nil {
-		return fmt.Errorf("%s: %w", v.src, err)
-	}
-	h.Duration = d
-	h.Origin[plan.FieldDuration] = v.src.String()
-	h.Explicit[plan.FieldDuration] = v.set
-	return nil
-}
