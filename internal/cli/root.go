@@ -36,7 +36,15 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 	root.PersistentFlags().BoolVar(&a.debug, "debug", false, "log settings and STS calls to stderr (never secrets) [env ROLEHOP_LOG=debug]")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(a.execCmd(), a.envCmd(), a.whoamiCmd(), a.configCmd(), a.versionCmd())
-	root.CompletionOptions.HiddenDefaultCmd = false
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Example = `  source <(rolehop completion bash)
+  rolehop completion zsh > "${fpath[1]}/_rolehop"
+  rolehop completion fish | source
+  rolehop completion powershell | Out-String | Invoke-Expression`
+		}
+	}
 	return root
 }
 
