@@ -44,7 +44,7 @@ func New(ctx context.Context, p *plan.Plan, log *slog.Logger) (*Chain, error) {
 	if p.Region == "" && cfg.Region != "" {
 		// The region came from the profile: check it against the roles' partition too.
 		q := *p
-		q.Region, q.RegionOrigin = cfg.Region, "profile "+profileName(p)
+		q.Region, q.RegionOrigin = cfg.Region, fmt.Sprintf("%s (%s)", profileName(p), p.ProfileOrigin)
 		if err := q.Check(); err != nil {
 			return nil, err
 		}
