@@ -161,10 +161,17 @@ func profileName(p *plan.Plan) string {
 	return fmt.Sprintf("profile %q", p.Profile)
 }
 
-// token adapts a plan.Token to the SDK's IdentityTokenRetriever.
-type token struct{ t *plan.Token }
+// token adapts a plan.TokenSource to the SDK's IdentityTokenRetriever, which takes no context.
+type token struct{ src plan.TokenSource }
 
-func (t token) GetIdentityToken() ([]byte, error) { return t.t.Read() }
+// tokenTimeout bounds one fetch of a web identity token (a CI endpoint can be slow).
+const tokenTimeout = 2 * time.Minute
+
+func (t token) GetIdentityToken() ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), tokenTimeout)
+	defer cancel()
+	return t.src.Token(ctx)
+}
 
 func optional(s string) *string {
 	if s == "" {

@@ -51,6 +51,11 @@ func topLevelAttrs() []attrSpec {
 		{"iam_assume_role_external_id", kindString},
 		{"region", kindString},
 		{"profile", kindString},
+		{"auth_provider_cmd", kindString},
+		{"auth_provider_timeout", kindDuration},
+		{"web_identity_provider", kindString},
+		{"web_identity_audience", kindString},
+		{"web_identity_token_env", kindString},
 	}
 }
 

@@ -55,7 +55,7 @@ type Hop struct {
 	PolicyARNs        []string
 	// WebIdentityToken, when set (first hop only), makes this hop an
 	// AssumeRoleWithWebIdentity call instead of AssumeRole.
-	WebIdentityToken *Token
+	WebIdentityToken TokenSource
 	// Explicit records which fields the user set, as opposed to defaults.
 	Explicit map[string]bool
 	// Origin says where each field came from ("flag --duration", "rolehop.hcl:4", "default").

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"context"
 	"bytes"
 	"errors"
 	"fmt"
@@ -8,6 +9,14 @@ import (
 	"path/filepath"
 	"strings"
 )
+
+// TokenSource gives a web identity (OIDC) token for AssumeRoleWithWebIdentity. Token is called
+// every time credentials are fetched, so a source can hand out a fresh token each time.
+type TokenSource interface {
+	Token(ctx context.Context) ([]byte, error)
+	// String describes where the token comes from without revealing it.
+	String() string
+}
 
 // Token is a web identity (OIDC) token, given either as the token itself or as the path of a
 // file holding it. A file is read again on every call to Read, so a CI runner that rewrites the
@@ -42,8 +51,8 @@ func NewToken(s, dir string) (*Token, error) {
 	return &Token{value: v}, nil
 }
 
-// Read returns the token, reading the file when the token is one.
-func (t *Token) Read() ([]byte, error) {
+// Token returns the token, reading the file when the token is one.
+func (t *Token) Token(context.Context) ([]byte, error) {
 	if t.Path == "" {
 		return t.value, nil
 	}

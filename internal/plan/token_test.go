@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +19,7 @@ func TestNewToken(t *testing.T) {
 	if err != nil || tok.Path != file {
 		t.Fatalf("relative path: %+v, %v", tok, err)
 	}
-	got, err := tok.Read()
+	got, err := tok.Token(context.Background())
 	if err != nil || string(got) != "eyJ.first.sig" {
 		t.Fatalf("Read() = %q, %v", got, err)
 	}
@@ -26,7 +27,7 @@ func TestNewToken(t *testing.T) {
 	if err := os.WriteFile(file, []byte("eyJ.second.sig"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := tok.Read(); string(got) != "eyJ.second.sig" {
+	if got, _ := tok.Token(context.Background()); string(got) != "eyJ.second.sig" {
 		t.Fatalf("after rewrite Read() = %q", got)
 	}
 	if tok.String() != "file "+file {
@@ -44,7 +45,7 @@ func TestNewToken(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tok.Read(); err == nil || !strings.Contains(err.Error(), "is empty") {
+	if _, err := tok.Token(context.Background()); err == nil || !strings.Contains(err.Error(), "is empty") {
 		t.Errorf("empty file: %v", err)
 	}
 
