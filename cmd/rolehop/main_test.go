@@ -1,6 +1,10 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +78,35 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 	cmds := mototest.Commands(mototest.ScriptRecorder)
 	cmds["nosecrets"] = noSecrets
 	cmds["waitfile"] = waitFile
+	cmds["github-oidc"] = githubOIDC
 	return cmds
+}
+
+// githubOIDC TOKEN starts a stand-in for GitHub Actions' OIDC token endpoint on 127.0.0.1
+// that hands out TOKEN, and sets the variables a GitHub Actions job has. Each request's
+// audience is appended to $WORK/github-audiences.
+func githubOIDC(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: github-oidc TOKEN")
+	}
+	const requestToken = "request-token-for-the-job"
+	log := ts.MkAbs("github-audiences")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "bearer "+requestToken {
+			http.Error(w, "bad request token", http.StatusUnauthorized)
+			return
+		}
+		f, err := os.OpenFile(log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		if err == nil {
+			fmt.Fprintln(f, r.URL.Query().Get("audience"))
+			f.Close()
+		}
+		json.NewEncoder(w).Encode(map[string]string{"value": args[0]})
+	}))
+	ts.Defer(srv.Close)
+	ts.Setenv("GITHUB_ACTIONS", "true")
+	ts.Setenv("ACTIONS_ID_TOKEN_REQUEST_URL", srv.URL+"/token?api-version=2.0")
+	ts.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", requestToken)
 }
 
 // waitFile FILE waits, for at most ten seconds, until FILE exists: a background command's

@@ -3,6 +3,7 @@
 package awsenv
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,18 @@ var identityVars = []string{
 	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 	"AWS_ACCESS_KEY",
 	"AWS_SECRET_KEY",
+}
+
+// identityNames are the variables that carry the identity rolehop hands over.
+var identityNames = []string{
+	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+	"AWS_SESSION_EXPIRATION", "AWS_CREDENTIAL_EXPIRATION",
+}
+
+// Reserved reports whether name is one of the variables rolehop sets or removes to hand over
+// exactly one identity; nothing else may set them.
+func Reserved(name string) bool {
+	return slices.Contains(identityNames, name) || slices.Contains(identityVars, name)
 }
 
 // Environment is the change to make to a command's environment.
@@ -62,6 +75,15 @@ func For(creds aws.Credentials, region string) Environment {
 			shellenv.Var{Name: "AWS_DEFAULT_REGION", Value: region})
 	}
 	return e
+}
+
+// Extend adds variables (from an auth provider) after rolehop's own, replacing any of the same
+// name. The caller has checked that none is Reserved.
+func (e *Environment) Extend(vars []shellenv.Var) {
+	for _, v := range vars {
+		e.Set = slices.DeleteFunc(e.Set, func(s shellenv.Var) bool { return s.Name == v.Name })
+		e.Set = append(e.Set, v)
+	}
 }
 
 // Apply returns environ (as os.Environ gives it) with e's variables removed and set. Variables

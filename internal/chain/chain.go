@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
@@ -36,6 +37,11 @@ func New(ctx context.Context, p *plan.Plan, log *slog.Logger) (*Chain, error) {
 	if p.Region != "" {
 		opts = append(opts, config.WithRegion(p.Region))
 	}
+	if p.Credentials != nil || len(p.Hops) > 0 && p.Hops[0].WebIdentityToken != nil {
+		// The SDK's own chain is not needed, so do not let it resolve (and trip over, say, an
+		// AWS_WEB_IDENTITY_TOKEN_FILE without AWS_ROLE_ARN).
+		opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, profileError(p, err)
@@ -52,7 +58,11 @@ func New(ctx context.Context, p *plan.Plan, log *slog.Logger) (*Chain, error) {
 	if c.cfg.Region == "" {
 		c.cfg.Region = p.STSRegion()
 	}
-	c.creds = aws.NewCredentialsCache(&step{inner: cfg.Credentials, base: profileName(p), log: log})
+	base, baseName := cfg.Credentials, profileName(p)
+	if sc := p.Credentials; sc != nil {
+		base, baseName = credentials.NewStaticCredentialsProvider(sc.AccessKeyID, sc.SecretAccessKey, sc.SessionToken), sc.Origin
+	}
+	c.creds = aws.NewCredentialsCache(&step{inner: base, base: baseName, log: log})
 	for i := range p.Hops {
 		c.creds = aws.NewCredentialsCache(c.hop(i, &p.Hops[i]))
 	}
@@ -170,7 +180,11 @@ const tokenTimeout = 2 * time.Minute
 func (t token) GetIdentityToken() ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), tokenTimeout)
 	defer cancel()
-	return t.src.Token(ctx)
+	tok, err := t.src.Token(ctx)
+	if err != nil {
+		return nil, &tokenError{err}
+	}
+	return tok, nil
 }
 
 func optional(s string) *string {

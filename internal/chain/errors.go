@@ -57,9 +57,19 @@ var hints = map[string]string{
 	"MissingAuthenticationToken": "the call was not signed; check your base credentials",
 }
 
+// tokenError is a failure to get the web identity token, before any call to STS.
+type tokenError struct{ err error }
+
+func (e *tokenError) Error() string { return e.err.Error() }
+func (e *tokenError) Unwrap() error { return e.err }
+
 // describe writes an SDK error as one line: the STS code and message with a hint, or what
 // kept the request from reaching STS.
 func describe(err error) string {
+	var te *tokenError
+	if errors.As(err, &te) {
+		return "web identity token: " + oneLine(te.Error())
+	}
 	var api smithy.APIError
 	if errors.As(err, &api) {
 		msg := oneLine(api.ErrorMessage())

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/rolehop/rolehop/internal/authprovider"
 	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/settings"
 	"github.com/spf13/cobra"
@@ -91,6 +92,11 @@ func writeConfigText(w io.Writer, res *settings.Result) error {
 		base = fmt.Sprintf("profile %q", p.Profile)
 	}
 	fmt.Fprintf(w, "Chain:\n  base credentials: %s\n", base)
+	if ap := p.AuthProvider; ap != nil {
+		fmt.Fprintf(w, "  auth provider: %s runs first (%s, stopped after %s); what it prints may replace the base\n"+
+			"    credentials (awsCredentials), add a first role before the hops below (awsRole), and add\n"+
+			"    variables for the command (envs)\n", authprovider.Program(ap.Command), ap.Origin, plan.FormatDuration(ap.Timeout))
+	}
 	for i := range p.Hops {
 		writeHop(w, i, &p.Hops[i])
 	}
@@ -156,13 +162,22 @@ func writeConfigJSON(w io.Writer, res *settings.Result) error {
 		Values map[string]string `json:"values"`
 		Source map[string]string `json:"sources"`
 	}
+	type providerJSON struct {
+		Program string `json:"program"`
+		Source  string `json:"source"`
+		Timeout string `json:"timeout"`
+	}
 	out := struct {
-		Files    []string  `json:"files"`
-		Settings []setRow  `json:"settings"`
-		Profile  string    `json:"profile,omitempty"`
-		Region   string    `json:"sts_region"`
-		Chain    []hopJSON `json:"chain"`
+		Files        []string      `json:"files"`
+		Settings     []setRow      `json:"settings"`
+		Profile      string        `json:"profile,omitempty"`
+		AuthProvider *providerJSON `json:"auth_provider,omitempty"`
+		Region       string        `json:"sts_region"`
+		Chain        []hopJSON     `json:"chain"`
 	}{Files: res.Files, Settings: rows(res), Profile: res.Plan.Profile, Region: res.Plan.STSRegion(), Chain: []hopJSON{}}
+	if ap := res.Plan.AuthProvider; ap != nil {
+		out.AuthProvider = &providerJSON{Program: authprovider.Program(ap.Command), Source: ap.Origin, Timeout: plan.FormatDuration(ap.Timeout)}
+	}
 	if out.Files == nil {
 		out.Files = []string{}
 	}

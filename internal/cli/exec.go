@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"github.com/rolehop/rolehop/internal/awsenv"
 	"github.com/rolehop/rolehop/internal/run"
 	"github.com/spf13/cobra"
 )
@@ -27,15 +26,15 @@ Exit status: the command's own; 125 when rolehop fails; 126 when COMMAND cannot 
   rolehop exec --iam-role arn:aws:iam::222222222222:role/hub --iam-role arn:aws:iam::111111111111:role/deploy`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ch, creds, err := a.credentials(cmd.Context(), cmd.Flags())
+			s, err := a.credentials(cmd.Context(), cmd.Flags())
 			if err != nil {
 				return err
 			}
+			e := s.environment()
 			if len(args) == 0 {
 				args = []string{a.shell()}
 			}
-			env := awsenv.For(creds, ch.Region()).Apply(a.sys.Environ)
-			status, err := run.Command(cmd.Context(), args, env)
+			status, err := run.Command(cmd.Context(), args, e.Apply(a.sys.Environ))
 			if err != nil {
 				return &exitError{code: status, err: err}
 			}

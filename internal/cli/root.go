@@ -8,8 +8,12 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/rolehop/rolehop/internal/authprovider"
+	"github.com/rolehop/rolehop/internal/awsenv"
 	"github.com/rolehop/rolehop/internal/chain"
+	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/settings"
+	"github.com/rolehop/rolehop/internal/shellenv"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -85,21 +89,68 @@ func (a *app) resolve(flags *pflag.FlagSet) (*settings.Result, error) {
 	return res, nil
 }
 
-// credentials resolves the settings and fetches the credentials they ask for.
-func (a *app) credentials(ctx context.Context, flags *pflag.FlagSet) (*chain.Chain, aws.Credentials, error) {
+// session is what a command hands on: the chain, the credentials at its end, and the extra
+// variables an auth provider asked for.
+type session struct {
+	chain *chain.Chain
+	creds aws.Credentials
+	envs  []shellenv.Var
+}
+
+// environment is what exec and env hand to the command.
+func (s *session) environment() awsenv.Environment {
+	e := awsenv.For(s.creds, s.chain.Region())
+	e.Extend(s.envs)
+	return e
+}
+
+// credentials resolves the settings, runs the auth provider if there is one, and fetches the
+// credentials they ask for.
+func (a *app) credentials(ctx context.Context, flags *pflag.FlagSet) (*session, error) {
 	res, err := a.resolve(flags)
 	if err != nil {
-		return nil, aws.Credentials{}, err
+		return nil, err
 	}
-	ch, err := chain.New(ctx, &res.Plan, a.log)
+	p := res.Plan
+	if p.AuthProvider != nil {
+		if p, err = a.runProvider(ctx, p); err != nil {
+			return nil, err
+		}
+	}
+	ch, err := chain.New(ctx, &p, a.log)
 	if err != nil {
-		return nil, aws.Credentials{}, err
+		return nil, err
 	}
 	creds, err := ch.Retrieve(ctx)
 	if err != nil {
-		return nil, aws.Credentials{}, err
+		return nil, err
 	}
-	return ch, creds, nil
+	s := &session{chain: ch, creds: creds}
+	for _, e := range p.Envs {
+		s.envs = append(s.envs, shellenv.Var{Name: e.Name, Value: e.Value})
+	}
+	return s, nil
+}
+
+// runProvider runs the auth provider command once and applies what it said to the plan.
+func (a *app) runProvider(ctx context.Context, p plan.Plan) (plan.Plan, error) {
+	ap := p.AuthProvider
+	res, err := authprovider.Command{
+		Line: ap.Command, Dir: a.sys.Dir, Env: a.sys.Environ, Timeout: ap.Timeout,
+		Stdin: a.sys.Stdin, Stderr: a.sys.Stderr,
+	}.Run(ctx)
+	if err != nil {
+		return plan.Plan{}, fmt.Errorf("%s: %w", ap.Origin, err)
+	}
+	name := authprovider.Program(ap.Command)
+	a.log.Debug("auth provider", "command", name, "returned", strings.Join(res.Objects(), ","))
+	origin := fmt.Sprintf("%s: auth provider %s", ap.Origin, name)
+	for _, e := range res.Envs {
+		if awsenv.Reserved(e.Name) {
+			return plan.Plan{}, fmt.Errorf("%s: envs.%s: rolehop sets or removes this variable itself to hand over one identity; return credentials in awsCredentials instead", origin, e.Name)
+		}
+	}
+	return p.WithProvider(res, origin)
 }
 
 func (a *app) out(cmd *cobra.Command) io.Writer { return cmd.OutOrStdout() }

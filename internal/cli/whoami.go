@@ -32,11 +32,12 @@ user ID, and when the credentials expire.`,
 			if output != "text" && output != "json" {
 				return &usageError{fmt.Errorf("unknown output %q; use text or json", output)}
 			}
-			ch, creds, err := a.credentials(cmd.Context(), cmd.Flags())
+			s, err := a.credentials(cmd.Context(), cmd.Flags())
 			if err != nil {
 				return err
 			}
-			id, err := ch.Identity(cmd.Context())
+			creds := s.creds
+			id, err := s.chain.Identity(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -62,6 +62,10 @@
 // Call I is signed with the access key issued by call J: the command rolehop ran
 // used the credentials rolehop fetched.
 //
+//	stskey I KEY
+//
+// Call I is signed with access key KEY.
+//
 //	stsreset
 //
 // Forget the calls recorded so far.

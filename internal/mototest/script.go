@@ -54,6 +54,7 @@ func Commands(recorder func(ts *testscript.TestScript) *Recorder) map[string]fun
 		"stscall":   withCalls("stscall", checkCall),
 		"stschain":  withCalls("stschain", checkChain),
 		"stssigner": withCalls("stssigner", checkSigner),
+		"stskey":    withCalls("stskey", checkKey),
 		"stsreset": func(ts *testscript.TestScript, neg bool, args []string) {
 			rejectNeg(ts, neg, "stsreset")
 			if len(args) != 0 {
@@ -199,6 +200,20 @@ func checkSigner(ts *testscript.TestScript, calls []Call, args []string) {
 	}
 	if signer.AccessKeyID != issuer.IssuedAccessKeyID {
 		ts.Fatalf("stssigner: call %d (%s) is signed by %q, not by %q issued by call %d", i, signer.Action, signer.AccessKeyID, issuer.IssuedAccessKeyID, j)
+	}
+}
+
+// checkKey implements "stskey I KEY": call I is signed with access key KEY.
+func checkKey(ts *testscript.TestScript, calls []Call, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: stskey I KEY")
+	}
+	i, err := strconv.Atoi(args[0])
+	if err != nil || i < 1 || i > len(calls) {
+		ts.Fatalf("stskey: call %q must be a number from 1 to %d", args[0], len(calls))
+	}
+	if got := calls[i-1].AccessKeyID; got != args[1] {
+		ts.Fatalf("stskey: call %d (%s) is signed by %q, not %q", i, calls[i-1].Action, got, args[1])
 	}
 }
 

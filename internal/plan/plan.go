@@ -40,7 +40,35 @@ type Plan struct {
 	RegionOrigin string
 	// Hops are assumed in order, each with the credentials of the one before it.
 	Hops []Hop
+	// Defaults are the session name and duration for a hop that sets neither (such as the role
+	// an auth provider returns), with their origins.
+	Defaults Hop
+	// AuthProvider, when set, is run before any STS call; see WithProvider.
+	AuthProvider *AuthProvider
+	// Credentials, when set, are the base credentials instead of the profile or default chain.
+	Credentials *Credentials
+	// Envs are extra variables for the command, from an auth provider.
+	Envs []Env
 }
+
+// AuthProvider is an external command whose JSON output can give the base credentials, a first
+// role to assume, and variables for the command (Terragrunt's auth provider command).
+type AuthProvider struct {
+	Command string
+	Timeout time.Duration
+	// Origin says where the command came from.
+	Origin string
+}
+
+// Credentials are static base credentials.
+type Credentials struct {
+	AccessKeyID, SecretAccessKey, SessionToken string
+	// Origin says where they came from, for messages.
+	Origin string
+}
+
+// Env is an extra variable for the command.
+type Env struct{ Name, Value string }
 
 // Hop is one role assumption.
 type Hop struct {

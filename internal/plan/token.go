@@ -1,8 +1,8 @@
 package plan
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -58,11 +58,12 @@ func (t *Token) Token(context.Context) ([]byte, error) {
 	}
 	b, err := os.ReadFile(t.Path)
 	if err != nil {
-		return nil, fmt.Errorf("read web identity token: %w", err)
+		// The error names the file; the caller says it is the web identity token.
+		return nil, err
 	}
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
-		return nil, fmt.Errorf("web identity token file %s is empty", t.Path)
+		return nil, fmt.Errorf("file %s is empty", t.Path)
 	}
 	return b, nil
 }

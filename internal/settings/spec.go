@@ -20,6 +20,12 @@ const (
 	KeyRegion           = "region"
 	KeyProfile          = "profile"
 	KeyConfig           = "config"
+
+	KeyAuthProviderCmd     = "auth_provider_cmd"
+	KeyAuthProviderTimeout = "auth_provider_timeout"
+	KeyWebIdentityProvider = "web_identity_provider"
+	KeyWebIdentityAudience = "web_identity_audience"
+	KeyWebIdentityTokenEnv = "web_identity_token_env"
 )
 
 // Spec describes one setting: its flag, the aliases rolehop accepts for compatibility with
@@ -64,6 +70,17 @@ func Specs() []Spec {
 			Usage: "AWS `REGION` for STS and the command (default: the profile's, else the role partition's)"},
 		{Key: KeyProfile, Flag: "profile", Env: []string{"AWS_PROFILE"}, InFile: true,
 			Usage: "shared-config profile `NAME` for the base credentials (default: the AWS SDK's default chain)"},
+		{Key: KeyWebIdentityProvider, Flag: "web-identity-provider", Env: []string{"ROLEHOP_WEB_IDENTITY_PROVIDER"}, InFile: true,
+			Usage: "fetch the web identity token from CI: `PROVIDER` auto, github, gitlab, circleci, buildkite, bitbucket or file"},
+		{Key: KeyWebIdentityAudience, Flag: "web-identity-audience", Env: []string{"ROLEHOP_WEB_IDENTITY_AUDIENCE"}, InFile: true,
+			Usage: "`AUDIENCE` of the CI token (default sts.amazonaws.com)"},
+		{Key: KeyWebIdentityTokenEnv, Flag: "web-identity-token-env", Env: []string{"ROLEHOP_WEB_IDENTITY_TOKEN_ENV"}, InFile: true,
+			Usage: "GitLab: the `VARIABLE` its id_tokens keyword fills (default ROLEHOP_OIDC_TOKEN, then GITLAB_OIDC_TOKEN)"},
+		{Key: KeyAuthProviderCmd, Flag: "auth-provider-cmd", HiddenAliases: []string{"terragrunt-auth-provider-cmd"},
+			Env: []string{"ROLEHOP_AUTH_PROVIDER_CMD", "TG_AUTH_PROVIDER_CMD", "TERRAGRUNT_AUTH_PROVIDER_CMD"}, InFile: true,
+			Usage: "run `COMMAND` first; its JSON may give base credentials, a first role and variables (Terragrunt's schema)"},
+		{Key: KeyAuthProviderTimeout, Flag: "auth-provider-timeout", Env: []string{"ROLEHOP_AUTH_PROVIDER_TIMEOUT"}, InFile: true,
+			Usage: "stop the auth provider after `DURATION` (default 5m)"},
 		{Key: KeyConfig, Flag: "config", Env: []string{"ROLEHOP_CONFIG"},
 			Usage: "read only this rolehop.hcl `FILE`, instead of searching the working directory and its parents"},
 	}
