@@ -190,3 +190,75 @@ func TestErrorsNameTheirSource(t *testing.T) {
 		}
 	}
 }
+
+// TestWebIdentitySources shows how a token given directly and one fetched from CI compete: the
+// stronger layer wins, and both in one layer is an error.
+func TestWebIdentitySources(t *testing.T) {
+	const role = "--iam-role=arn:aws:iam::111111111111:role/ci"
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte("eyJ.a.b"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		file    string
+		want    string
+		wantErr string
+	}{
+		{name: "flag token over env provider", args: []string{role, "--iam-web-identity-token", tokenFile},
+			env: map[string]string{"ROLEHOP_WEB_IDENTITY_PROVIDER": "circleci"}, want: "file " + tokenFile},
+		{name: "flag provider over env token", args: []string{role, "--web-identity-provider", "circleci"},
+			env: map[string]string{"ROLEHOP_IAM_WEB_IDENTITY_TOKEN": tokenFile}, want: "CircleCI"},
+		{name: "env provider over file token", args: []string{role}, env: map[string]string{"ROLEHOP_WEB_IDENTITY_PROVIDER": "bitbucket"},
+			file: `iam_web_identity_token = "` + tokenFile + `"`, want: "Bitbucket"},
+		{name: "both flags", args: []string{role, "--web-identity-provider", "circleci", "--iam-web-identity-token", tokenFile},
+			wantErr: "flag --iam-web-identity-token and flag --web-identity-provider both give the web identity token; keep one"},
+		{name: "unknown provider", args: []string{role, "--web-identity-provider", "jenkins"},
+			wantErr: `flag --web-identity-provider: unknown web identity provider "jenkins"`},
+		{name: "provider without a role", env: map[string]string{"ROLEHOP_WEB_IDENTITY_PROVIDER": "circleci"},
+			wantErr: "env ROLEHOP_WEB_IDENTITY_PROVIDER: a web identity token needs a role to assume; set --iam-role"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := resolveWith(t, tt.args, tt.env, tt.file)
+			if tt.wantErr != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want prefix %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Plan.Hops[0].WebIdentityToken.String(); !strings.HasPrefix(got, tt.want) {
+				t.Errorf("token source = %q, want prefix %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAuthProviderSettings(t *testing.T) {
+	res, err := resolveWith(t, nil, map[string]string{"TG_AUTH_PROVIDER_CMD": "./p.sh --x"}, "auth_provider_timeout = 30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ap := res.Plan.AuthProvider
+	if ap == nil || ap.Command != "./p.sh --x" || ap.Timeout != 30*time.Second || ap.Origin != "env TG_AUTH_PROVIDER_CMD" {
+		t.Fatalf("auth provider = %+v", ap)
+	}
+	res, err = resolveWith(t, []string{"--terragrunt-auth-provider-cmd", "./q.sh", "--auth-provider-timeout", "2m"}, nil, "")
+	if err != nil || res.Plan.AuthProvider.Timeout != 2*time.Minute || res.Plan.AuthProvider.Origin != "flag --auth-provider-cmd" {
+		t.Fatalf("auth provider = %+v, %v", res.Plan.AuthProvider, err)
+	}
+	if _, err := resolveWith(t, []string{"--auth-provider-cmd", "./q.sh", "--auth-provider-timeout", "-1s"}, nil, ""); err == nil ||
+		err.Error() != `flag --auth-provider-timeout: timeout "-1s" is not a positive number of seconds or a duration like 30s or 10m` {
+		t.Errorf("negative timeout: %v", err)
+	}
+	res, err = resolveWith(t, nil, nil, "")
+	if err != nil || res.Plan.AuthProvider != nil {
+		t.Errorf("no provider: %+v, %v", res.Plan.AuthProvider, err)
+	}
+}
