@@ -49,7 +49,7 @@ func TestWithProvider(t *testing.T) {
 				}
 			}},
 		{name: "the role's own session name and duration win", plan: base,
-			result: authprovider.Result{Role: role("arn:aws:iam::111111111111:role/p", func(r *authprovider.Role) { r.SessionName, r.Duration = "prov", 30 * time.Minute })},
+			result: authprovider.Result{Role: role("arn:aws:iam::111111111111:role/p", func(r *authprovider.Role) { r.SessionName, r.Duration = "prov", 30*time.Minute })},
 			check: func(t *testing.T, q Plan) {
 				h := q.Hops[0]
 				if h.SessionName != "prov" || h.Duration != 30*time.Minute || h.Origin[FieldSessionName] != origin+" awsRole.sessionName" {
