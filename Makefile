@@ -17,7 +17,7 @@ test:
 	GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 $(PKGS)
 
 lint:
-	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	@unformatted="$$(gofmt -l cmd internal)"; \
 	if [ -n "$$unformatted" ]; then echo "not gofmt-formatted:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) tool staticcheck $(PKGS)
