@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -66,7 +67,7 @@ type Role struct {
 	// Pos is where the assume_role block or the iam_role attribute starts.
 	Pos Pos
 
-	RoleARN, ExternalID, SessionName, Duration, SourceIdentity, Policy Field
+	RoleARN, ExternalID, SessionName, Duration, SourceIdentity, Policy, MFASerial Field
 
 	// Tags are sorted by key.
 	Tags                 []Tag
@@ -176,7 +177,7 @@ func (c *Config) Files() []string {
 // as a string is returned unparsed. ok is false when no file sets it.
 func (c *Config) String(name string) (value string, pos Pos, ok bool, err error) {
 	spec, known := lookupTopLevel(name)
-	if !known || (spec.kind != kindString && spec.kind != kindDuration) {
+	if !known || name == attrRoot || (spec.kind != kindString && spec.kind != kindDuration && spec.kind != kindBool) {
 		return "", Pos{}, false, fmt.Errorf("%q is not a string setting of %s", name, FileName)
 	}
 	for _, f := range c.files {
@@ -189,6 +190,9 @@ func (c *Config) String(name string) (value string, pos Pos, ok bool, err error)
 			return "", Pos{}, false, err
 		}
 		if v.set {
+			if spec.kind == kindBool {
+				v.str = strconv.FormatBool(v.b)
+			}
 			return v.str, v.pos, true, nil
 		}
 	}

@@ -56,6 +56,14 @@ func topLevelAttrs() []attrSpec {
 		{"web_identity_provider", kindString},
 		{"web_identity_audience", kindString},
 		{"web_identity_token_env", kindString},
+		{"mfa_serial", kindString},
+		{"mfa_token_cmd", kindString},
+		{"mfa_session_duration", kindDuration},
+		{"mfa_on_assume", kindBool},
+		{"credentials", kindString},
+		{"keyring_backend", kindString},
+		{"no_cache", kindBool},
+		{"min_ttl", kindDuration},
 	}
 }
 
@@ -77,6 +85,7 @@ func roleAttrs() []roleAttrSpec {
 		{attrSpec{"duration", kindDuration}, false, func(r *Role, v value) { r.Duration = v.field() }},
 		{attrSpec{"source_identity", kindString}, false, func(r *Role, v value) { r.SourceIdentity = v.field() }},
 		{attrSpec{"policy", kindString}, false, func(r *Role, v value) { r.Policy = v.field() }},
+		{attrSpec{"mfa_serial", kindString}, false, func(r *Role, v value) { r.MFASerial = v.field() }},
 		{attrSpec{"tags", kindStringMap}, false, func(r *Role, v value) { r.Tags, r.TagsPos = v.tags, v.pos }},
 		{attrSpec{"transitive_tag_keys", kindStringList}, false, func(r *Role, v value) {
 			r.TransitiveTagKeys, r.TransitiveTagKeysPos = v.list, v.pos
