@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/rolehop/rolehop/internal/credcache"
+	"github.com/rolehop/rolehop/internal/mfa"
 	"github.com/rolehop/rolehop/internal/plan"
 )
 
@@ -25,11 +27,27 @@ type Chain struct {
 	region string
 	creds  aws.CredentialsProvider
 	log    *slog.Logger
+	// cache, when set, keeps each step's credentials between runs.
+	cache *credcache.Cache
+	// parts gives the cache key of the credentials c.creds gives now.
+	parts keyParts
+}
+
+// Options are what a chain may use besides the plan.
+type Options struct {
+	Log *slog.Logger
+	// Cache, when set, keeps the MFA session and every hop's credentials between runs.
+	Cache *credcache.Cache
+	// Keys gives the long-term keys stored under a name (plan.StoredCredentials).
+	Keys func(name string) (aws.Credentials, error)
 }
 
 // New prepares the providers for p. It makes no STS call: credentials are fetched on the first
 // Retrieve.
-func New(ctx context.Context, p *plan.Plan, log *slog.Logger) (*Chain, error) {
+func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
 	var opts []func(*config.LoadOptions) error
 	if p.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(p.Profile))
@@ -37,7 +55,7 @@ func New(ctx context.Context, p *plan.Plan, log *slog.Logger) (*Chain, error) {
 	if p.Region != "" {
 		opts = append(opts, config.WithRegion(p.Region))
 	}
-	if p.Credentials != nil || len(p.Hops) > 0 && p.Hops[0].WebIdentityToken != nil {
+	if p.Credentials != nil || p.StoredCredentials != "" || len(p.Hops) > 0 && p.Hops[0].WebIdentityToken != nil {
 		// The SDK's own chain is not needed, so do not let it resolve (and trip over, say, an
 		// AWS_WEB_IDENTITY_TOKEN_FILE without AWS_ROLE_ARN).
 		opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
@@ -46,7 +64,7 @@ func New(ctx context.Context, p *plan.Plan, log *slog.Logger) (*Chain, error) {
 	if err != nil {
 		return nil, profileError(p, err)
 	}
-	c := &Chain{cfg: cfg, region: cfg.Region, log: log}
+	c := &Chain{cfg: cfg, region: cfg.Region, log: o.Log, cache: o.Cache}
 	if p.Region == "" && cfg.Region != "" {
 		// The region came from the profile: check it against the roles' partition too.
 		q := *p
@@ -58,15 +76,59 @@ func New(ctx context.Context, p *plan.Plan, log *slog.Logger) (*Chain, error) {
 	if c.cfg.Region == "" {
 		c.cfg.Region = p.STSRegion()
 	}
-	base, baseName := cfg.Credentials, profileName(p)
-	if sc := p.Credentials; sc != nil {
-		base, baseName = credentials.NewStaticCredentialsProvider(sc.AccessKeyID, sc.SecretAccessKey, sc.SessionToken), sc.Origin
+	if err := c.base(p, o.Keys); err != nil {
+		return nil, err
 	}
-	c.creds = aws.NewCredentialsCache(&step{inner: base, base: baseName, log: log})
+	if m := p.MFA; m != nil && !m.OnAssume {
+		c.mfaSession(m, p.Codes)
+	}
 	for i := range p.Hops {
-		c.creds = aws.NewCredentialsCache(c.hop(i, &p.Hops[i]))
+		c.hop(i, &p.Hops[i], p.Codes)
 	}
 	return c, nil
+}
+
+// base sets the base credentials: long-term keys from the secret store, an auth provider's,
+// or the SDK's chain (a profile, the environment, SSO, ...).
+func (c *Chain) base(p *plan.Plan, keys func(string) (aws.Credentials, error)) error {
+	base, name := c.cfg.Credentials, profileName(p)
+	switch {
+	case p.StoredCredentials != "":
+		if keys == nil {
+			return fmt.Errorf("%s: no secret store to read credentials %q from", p.StoredOrigin, p.StoredCredentials)
+		}
+		stored, err := keys(p.StoredCredentials)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.StoredOrigin, err)
+		}
+		base = credentials.StaticCredentialsProvider{Value: stored}
+		name = fmt.Sprintf("stored credentials %q", p.StoredCredentials)
+	case p.Credentials != nil:
+		sc := p.Credentials
+		base, name = credentials.NewStaticCredentialsProvider(sc.AccessKeyID, sc.SecretAccessKey, sc.SessionToken), sc.Origin
+	}
+	c.creds = aws.NewCredentialsCache(&step{inner: base, label: name, log: c.log})
+	c.parts = c.baseParts(name)
+	return nil
+}
+
+// mfaSession adds an MFA session (GetSessionToken) after the base credentials.
+func (c *Chain) mfaSession(m *plan.MFA, codes plan.CodeSource) {
+	client := sts.NewFromConfig(c.cfg, func(o *sts.Options) { o.Credentials = c.creds })
+	inner := &mfa.Session{Client: client, Serial: m.Serial, Duration: m.SessionDuration, Codes: codes}
+	s := &step{inner: inner, source: c.creds, label: fmt.Sprintf("MFA session (%s)", m.Serial), api: "GetSessionToken", log: c.log}
+	c.add(s, []string{"mfa_serial=" + m.Serial, "mfa_duration=" + m.SessionDuration.String()},
+		fmt.Sprintf("MFA session %s for %s", m.Serial, plan.FormatDuration(m.SessionDuration)))
+}
+
+// add puts a step at the end of the chain, behind the cache when there is one.
+func (c *Chain) add(s *step, parts []string, desc string) {
+	var p aws.CredentialsProvider = s
+	if c.cache != nil {
+		p = &cached{cache: c.cache, parts: c.parts.with(parts...), desc: desc, inner: s}
+	}
+	c.parts = c.parts.with(parts...)
+	c.creds = aws.NewCredentialsCache(p)
 }
 
 // Region returns the region known from the settings or the profile, or "" when neither sets
@@ -84,17 +146,21 @@ func (c *Chain) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	return creds, err
 }
 
-func (c *Chain) hop(i int, h *plan.Hop) *step {
+func (c *Chain) hop(i int, h *plan.Hop, codes plan.CodeSource) {
 	client := sts.NewFromConfig(c.cfg, func(o *sts.Options) { o.Credentials = c.creds })
 	arn := h.Role.String()
+	parts := hopParts(i, h)
 	var inner aws.CredentialsProvider
 	if h.WebIdentityToken != nil {
-		inner = stscreds.NewWebIdentityRoleProvider(client, arn, token{h.WebIdentityToken}, func(o *stscreds.WebIdentityRoleOptions) {
+		tok := &memoToken{src: h.WebIdentityToken}
+		inner = stscreds.NewWebIdentityRoleProvider(client, arn, tok, func(o *stscreds.WebIdentityRoleOptions) {
 			o.RoleSessionName = h.SessionName
 			o.Duration = h.Duration
 			o.Policy = optional(h.Policy)
 			o.PolicyARNs = policyARNs(h.PolicyARNs)
 		})
+		// A new token is a new identity: key the cache on the token itself (hashed).
+		c.parts = c.parts.withToken(tok)
 	} else {
 		inner = stscreds.NewAssumeRoleProvider(client, arn, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = h.SessionName
@@ -105,46 +171,57 @@ func (c *Chain) hop(i int, h *plan.Hop) *step {
 			o.PolicyARNs = policyARNs(h.PolicyARNs)
 			o.Tags = tags(h.Tags)
 			o.TransitiveTagKeys = h.TransitiveTagKeys
+			if h.MFASerial != "" {
+				o.SerialNumber = aws.String(h.MFASerial)
+				o.TokenProvider = func() (string, error) { return codes.Code(context.Background(), h.MFASerial) }
+			}
 		})
 	}
-	return &step{inner: inner, source: c.creds, index: i + 1, hop: h, log: c.log}
+	s := &step{inner: inner, source: c.creds, label: fmt.Sprintf("hop %d (%s)", i+1, arn), api: h.API(), hop: h, log: c.log}
+	if h.WebIdentityToken != nil {
+		s.source = nil
+	}
+	c.add(s, parts, fmt.Sprintf("%s %s as %s for %s", h.API(), arn, h.SessionName, plan.FormatDuration(h.Duration)))
 }
 
-// step wraps one provider of the chain so its failures name the hop and its calls are logged.
+// step wraps one provider of the chain so its failures name the step and its calls are logged.
 type step struct {
 	inner aws.CredentialsProvider
-	// source gives the credentials inner's call is signed with; nil for the base credentials.
+	// source gives the credentials inner's call is signed with; nil when it needs none (the
+	// base credentials, a web identity hop).
 	source aws.CredentialsProvider
-	index  int       // 1-based hop number; 0 for the base credentials
-	hop    *plan.Hop // nil for the base credentials
-	base   string    // where base credentials come from
+	label  string    // "hop 2 (arn:...)", "MFA session (arn:...)", or where base credentials come from
+	api    string    // the STS call; "" for the base credentials
+	hop    *plan.Hop // nil unless a role hop
 	log    *slog.Logger
 }
 
 func (s *step) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	if s.source != nil && s.hop.WebIdentityToken == nil {
-		// Fetch the signing credentials first, so the latency logged below is this hop's alone.
+	if s.source != nil {
+		// Fetch the signing credentials first, so the latency logged below is this step's alone.
 		if _, err := s.source.Retrieve(ctx); err != nil {
 			return aws.Credentials{}, err
 		}
 	}
 	start := time.Now()
 	creds, err := s.inner.Retrieve(ctx)
-	if s.hop == nil {
+	if s.api == "" {
 		if err != nil {
-			return creds, &BaseError{Source: s.base, Err: err}
+			return creds, &BaseError{Source: s.label, Err: err}
 		}
-		s.log.Debug("base credentials", "source", s.base, "provider", creds.Source, "access_key_id", maskKey(creds.AccessKeyID), "expires", expiry(creds))
+		s.log.Debug("base credentials", "source", s.label, "provider", creds.Source, "access_key_id", maskKey(creds.AccessKeyID), "expires", expiry(creds))
 		return creds, nil
 	}
-	s.log.Debug("sts call", "hop", s.index, "api", s.hop.API(), "role", s.hop.Role.String(),
-		"session_name", s.hop.SessionName, "duration", plan.FormatDuration(s.hop.Duration),
-		"latency", time.Since(start).Round(time.Microsecond), "ok", err == nil)
+	attrs := []any{"step", s.label, "api", s.api, "latency", time.Since(start).Round(time.Microsecond), "ok", err == nil}
+	if s.hop != nil {
+		attrs = append(attrs, "session_name", s.hop.SessionName, "duration", plan.FormatDuration(s.hop.Duration))
+	}
+	s.log.Debug("sts call", attrs...)
 	if err != nil {
 		if prev := earlier(err); prev != nil {
 			return creds, prev
 		}
-		return creds, &HopError{Hop: s.index, Role: s.hop.Role.String(), API: s.hop.API(), Err: err}
+		return creds, &HopError{Step: s.label, API: s.api, Err: err}
 	}
 	return creds, nil
 }
@@ -171,20 +248,13 @@ func profileName(p *plan.Plan) string {
 	return fmt.Sprintf("profile %q", p.Profile)
 }
 
-// token adapts a plan.TokenSource to the SDK's IdentityTokenRetriever, which takes no context.
-type token struct{ src plan.TokenSource }
-
 // tokenTimeout bounds one fetch of a web identity token (a CI endpoint can be slow).
 const tokenTimeout = 2 * time.Minute
 
-func (t token) GetIdentityToken() ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), tokenTimeout)
-	defer cancel()
-	tok, err := t.src.Token(ctx)
-	if err != nil {
-		return nil, &tokenError{err}
-	}
-	return tok, nil
+// stsEndpoint is the STS endpoint set in the configuration (AWS_ENDPOINT_URL_STS and the like),
+// or "" for the SDK's regional default.
+func (c *Chain) stsEndpoint() string {
+	return aws.ToString(sts.NewFromConfig(c.cfg).Options().BaseEndpoint)
 }
 
 func optional(s string) *string {

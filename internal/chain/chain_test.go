@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,7 +68,7 @@ func mustHop(t *testing.T, arn string) plan.Hop {
 
 func retrieve(t *testing.T, p *plan.Plan) (*Chain, error) {
 	t.Helper()
-	ch, err := New(context.Background(), p, slog.New(slog.DiscardHandler))
+	ch, err := New(context.Background(), p, Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +152,7 @@ func TestWebIdentityNeedsNoBaseCredentials(t *testing.T) {
 func TestNoRoleHandsOverBaseCredentials(t *testing.T) {
 	rec := recorder(t)
 	awsEnv(t, rec.URL, "AKIABASEKEYEXAMPLE01", "base-secret")
-	ch, err := New(context.Background(), &plan.Plan{}, slog.New(slog.DiscardHandler))
+	ch, err := New(context.Background(), &plan.Plan{}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

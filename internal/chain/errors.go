@@ -11,19 +11,20 @@ import (
 	"github.com/rolehop/rolehop/internal/plan"
 )
 
-// HopError is a failed STS call. Its message names the hop, the role and the STS error code,
-// with a sentence on what to check for common codes. STS messages hold no secrets.
+// HopError is a failed STS call. Its message names the step (the hop and its role, or the MFA
+// session), the call and the STS error code, with a sentence on what to check for common codes.
+// STS messages hold no secrets.
 type HopError struct {
-	Hop  int // 1-based; 0 for a call that is not a hop (GetCallerIdentity)
-	Role string
+	// Step is "hop 2 (arn:...)" or "MFA session (arn:...)"; empty for a call outside the chain.
+	Step string
 	API  string
 	Err  error
 }
 
 func (e *HopError) Error() string {
 	prefix := e.API + ": "
-	if e.Hop > 0 {
-		prefix = fmt.Sprintf("hop %d (%s): %s", e.Hop, e.Role, prefix)
+	if e.Step != "" {
+		prefix = e.Step + ": " + prefix
 	}
 	return prefix + describe(e.Err)
 }
@@ -55,6 +56,7 @@ var hints = map[string]string{
 	"Throttling":                 "STS is throttling requests; wait and try again",
 	"InvalidParameterValue":      "a parameter was rejected; check the role ARN, session name and duration",
 	"MissingAuthenticationToken": "the call was not signed; check your base credentials",
+	"MultiFactorAuthentication":  "the MFA code was refused; check the device's serial number and use a fresh code",
 }
 
 // tokenError is a failure to get the web identity token, before any call to STS.

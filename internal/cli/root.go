@@ -79,7 +79,7 @@ func credentialCommand(c *cobra.Command) *cobra.Command {
 
 // resolve takes the settings from flags, environment and files, and logs them.
 func (a *app) resolve(flags *pflag.FlagSet) (*settings.Result, error) {
-	res, err := settings.Resolve(settings.Inputs{Flags: flags, LookupEnv: a.sys.LookupEnv, Dir: a.sys.Dir})
+	res, err := settings.Resolve(settings.Inputs{Flags: flags, LookupEnv: a.sys.LookupEnv, Dir: a.sys.Dir, Stderr: a.sys.Stderr})
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (a *app) credentials(ctx context.Context, flags *pflag.FlagSet) (*session, 
 			return nil, err
 		}
 	}
-	ch, err := chain.New(ctx, &p, a.log)
+	ch, err := chain.New(ctx, &p, chain.Options{Log: a.log})
 	if err != nil {
 		return nil, err
 	}

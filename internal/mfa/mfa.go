@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"regexp"
@@ -70,7 +71,7 @@ type Command struct {
 	Env     []string
 	Timeout time.Duration
 	// Stderr receives the program's stderr (the user's terminal), so it can ask to touch a key.
-	Stderr *os.File
+	Stderr io.Writer
 }
 
 // Code runs the command and returns the code it printed.

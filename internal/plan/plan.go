@@ -7,6 +7,7 @@
 package plan
 
 import (
+	"context"
 	"fmt"
 	"time"
 )
@@ -14,6 +15,7 @@ import (
 // Field names used as keys of Hop.Origin. They match the rolehop.hcl attribute names of an
 // assume_role block, so messages name what the user can change.
 const (
+	FieldMFASerial        = "mfa_serial"
 	FieldRoleARN          = "role_arn"
 	FieldSessionName      = "session_name"
 	FieldDuration         = "duration"
@@ -49,6 +51,31 @@ type Plan struct {
 	Credentials *Credentials
 	// Envs are extra variables for the command, from an auth provider.
 	Envs []Env
+	// StoredCredentials names long-term keys in rolehop's secret store to use as the base
+	// credentials; StoredOrigin says where the name came from.
+	StoredCredentials, StoredOrigin string
+	// MFA, when set, authenticates the base credentials with a device: an MFA session
+	// (GetSessionToken) before the hops, or, with OnAssume, a code on the first AssumeRole.
+	MFA *MFA
+	// Codes gives MFA codes, for MFA and for hops with an MFASerial.
+	Codes CodeSource
+}
+
+// MFA is a multi-factor device and how it is used.
+type MFA struct {
+	Serial string
+	Origin string
+	// SessionDuration is how long the MFA session lasts.
+	SessionDuration time.Duration
+	// OnAssume sends the code on the first hop's AssumeRole instead of getting a session.
+	OnAssume bool
+}
+
+// CodeSource gives MFA codes.
+type CodeSource interface {
+	Code(ctx context.Context, serial string) (string, error)
+	// String describes the source without a code.
+	String() string
 }
 
 // AuthProvider is an external command whose JSON output can give the base credentials, a first
@@ -84,6 +111,9 @@ type Hop struct {
 	// WebIdentityToken, when set (first hop only), makes this hop an
 	// AssumeRoleWithWebIdentity call instead of AssumeRole.
 	WebIdentityToken TokenSource
+	// MFASerial, when set, makes this AssumeRole call carry the device's serial number and a code,
+	// for trust policies that require aws:MultiFactorAuthPresent.
+	MFASerial string
 	// Explicit records which fields the user set, as opposed to defaults.
 	Explicit map[string]bool
 	// Origin says where each field came from ("flag --duration", "rolehop.hcl:4", "default").
@@ -104,6 +134,9 @@ func (h *Hop) API() string {
 // Check applies the rules that involve more than one value. It returns the first problem found,
 // naming the hop, the role and where the offending value came from.
 func (p *Plan) Check() error {
+	if err := p.checkMFA(); err != nil {
+		return err
+	}
 	for i := range p.Hops {
 		if err := p.checkHop(i); err != nil {
 			return err
@@ -131,6 +164,9 @@ func (p *Plan) checkHop(i int) error {
 			}
 		}
 	}
+	if h.MFASerial != "" && h.WebIdentityToken != nil {
+		return fail(FieldMFASerial, "mfa_serial cannot be used with a web identity token; AssumeRoleWithWebIdentity takes no MFA code")
+	}
 	if err := checkTransitive(h.Tags, h.TransitiveTagKeys); err != nil {
 		return fail(FieldTransitiveTags, "%v", err)
 	}
@@ -142,6 +178,25 @@ func (p *Plan) checkHop(i int) error {
 			return fmt.Errorf("%s: region %s is in partition %s but hop %d (%s) is in %s; set --region to a region of %s such as %s",
 				p.RegionOrigin, p.Region, part, i+1, h.Role, h.Role.Partition, h.Role.Partition, DefaultRegion(h.Role.Partition))
 		}
+	}
+	return nil
+}
+
+// checkMFA checks the MFA device's use against the chain.
+func (p *Plan) checkMFA() error {
+	m := p.MFA
+	if m == nil {
+		return nil
+	}
+	web := len(p.Hops) > 0 && p.Hops[0].WebIdentityToken != nil
+	switch {
+	case m.OnAssume && len(p.Hops) == 0:
+		return fmt.Errorf("%s: --mfa-on-assume sends the MFA code on an AssumeRole call, but there is no role to assume; set --iam-role", m.Origin)
+	case web:
+		return fmt.Errorf("%s: the first role is assumed with a web identity token (%s), which takes no MFA; drop the MFA serial number or the token",
+			m.Origin, p.Hops[0].Origin[FieldWebIdentityToken])
+	case !m.OnAssume && (m.SessionDuration < 15*time.Minute || m.SessionDuration > 36*time.Hour):
+		return fmt.Errorf("%s: MFA session duration %s is out of range; STS accepts 15m to 36h", m.Origin, FormatDuration(m.SessionDuration))
 	}
 	return nil
 }

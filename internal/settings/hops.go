@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/rolehop/rolehop/internal/configfile"
+	"github.com/rolehop/rolehop/internal/mfa"
 	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/spf13/pflag"
 )
@@ -110,6 +111,7 @@ func (r *resolver) fileHop(h *plan.Hop, b configfile.Role, g globals) error {
 		{b.ExternalID, setExternalID},
 		{b.SourceIdentity, setSourceIdentity},
 		{b.Policy, setPolicy},
+		{b.MFASerial, setMFASerial},
 	} {
 		if f.field.Set {
 			if err := f.set(h, r.fileValue(f.field)); err != nil {
@@ -181,4 +183,8 @@ func setSourceIdentity(h *plan.Hop, v value) error {
 
 func setPolicy(h *plan.Hop, v value) error {
 	return assign(h, plan.FieldPolicy, v, plan.CompactPolicy, &h.Policy)
+}
+
+func setMFASerial(h *plan.Hop, v value) error {
+	return assign(h, plan.FieldMFASerial, v, checked(mfa.CheckSerial), &h.MFASerial)
 }

@@ -2,12 +2,14 @@ package settings
 
 import (
 	"fmt"
+	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/rolehop/rolehop/internal/configfile"
+	"github.com/rolehop/rolehop/internal/mfa"
 	"github.com/rolehop/rolehop/internal/oidctoken"
 	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/spf13/pflag"
@@ -21,6 +23,8 @@ type Inputs struct {
 	LookupEnv func(string) (string, bool)
 	// Dir is the working directory, where the search for rolehop.hcl starts.
 	Dir string
+	// Stderr is where a program run for an MFA code writes (the user's terminal).
+	Stderr io.Writer
 }
 
 // Result is the outcome of resolving every setting.
@@ -31,6 +35,18 @@ type Result struct {
 	Entries []Entry
 	// Files are the rolehop.hcl files read, nearest first.
 	Files []string
+	// Store says where secrets and cached credentials are kept.
+	Store Store
+}
+
+// Store is the settings of the secret store and the credential cache.
+type Store struct {
+	// Backend is the keyring backend; empty means the first that works.
+	Backend string
+	// NoCache turns the credential cache off.
+	NoCache bool
+	// MinTTL is how much life cached credentials must have left to be used.
+	MinTTL time.Duration
 }
 
 // Entry is one resolved setting, ready to show.
@@ -171,6 +187,15 @@ func (r *resolver) build() error {
 		return err
 	}
 	if err := r.authProvider(p); err != nil {
+		return err
+	}
+	if err := r.mfa(p); err != nil {
+		return err
+	}
+	if err := r.base(p); err != nil {
+		return err
+	}
+	if err := r.store(); err != nil {
 		return err
 	}
 	r.show(KeySessionName, g.sessionName.raw, g.sessionName.src)
@@ -325,4 +350,154 @@ func orNone(v, none string) string {
 		return none
 	}
 	return v
+}
+
+// lookupBool returns a switch's value: a flag, or true/false (1/0, yes is not accepted) in the
+// environment or the file.
+func (r *resolver) lookupBool(key string) (bool, Source, error) {
+	v, err := r.lookup(key)
+	if err != nil || !v.set {
+		return false, v.src, err
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(v.raw))
+	if err != nil {
+		return false, v.src, fmt.Errorf("%s: %q is not true or false", v.src, v.raw)
+	}
+	return b, v.src, nil
+}
+
+// mfa sets up the MFA device: an MFA session before the hops, or codes on AssumeRole calls
+// (--mfa-on-assume, or mfa_serial in an assume_role block).
+func (r *resolver) mfa(p *plan.Plan) error {
+	serial, err := r.lookup(KeyMFASerial)
+	if err != nil {
+		return err
+	}
+	onAssume, onSrc, err := r.lookupBool(KeyMFAOnAssume)
+	if err != nil {
+		return err
+	}
+	needCodes := serial.set
+	for _, h := range p.Hops {
+		needCodes = needCodes || h.MFASerial != ""
+	}
+	r.show(KeyMFASerial, orNone(serial.raw, "(none)"), serial.src)
+	if !needCodes {
+		if onAssume {
+			return fmt.Errorf("%s: --mfa-on-assume needs an MFA serial number; set --serial-number", onSrc)
+		}
+		return nil
+	}
+	if p.Codes, err = r.codes(); err != nil {
+		return err
+	}
+	if !serial.set {
+		return nil
+	}
+	sn := strings.TrimSpace(serial.raw)
+	if err := mfa.CheckSerial(sn); err != nil {
+		return fmt.Errorf("%s: %w", serial.src, err)
+	}
+	m := &plan.MFA{Serial: sn, Origin: serial.src.String(), SessionDuration: mfa.DefaultSessionDuration, OnAssume: onAssume}
+	d, err := r.lookup(KeyMFASessionDuration)
+	if err != nil {
+		return err
+	}
+	if d.set {
+		if m.SessionDuration, err = parseTimeout(d.raw); err != nil {
+			return fmt.Errorf("%s: %w", d.src, err)
+		}
+		if m.SessionDuration < mfa.MinSessionDuration || m.SessionDuration > mfa.MaxSessionDuration {
+			return fmt.Errorf("%s: MFA session duration %s is out of range; STS accepts 15m to 36h", d.src, plan.FormatDuration(m.SessionDuration))
+		}
+	}
+	if onAssume && len(p.Hops) > 0 {
+		p.Hops[0].MFASerial = sn
+		p.Hops[0].Origin[plan.FieldMFASerial] = onSrc.String()
+	}
+	p.MFA = m
+	how := "MFA session (GetSessionToken) for " + plan.FormatDuration(m.SessionDuration)
+	if onAssume {
+		how = "code sent on the first AssumeRole"
+	}
+	r.show(KeyMFAOnAssume, how, onSrc)
+	return nil
+}
+
+// codes chooses where MFA codes come from: the code given, else a command, else the terminal.
+func (r *resolver) codes() (plan.CodeSource, error) {
+	code, err := r.lookup(KeyTokenCode)
+	if err != nil {
+		return nil, err
+	}
+	if code.set {
+		c := strings.TrimSpace(code.raw)
+		if err := mfa.CheckCode(c); err != nil {
+			return nil, fmt.Errorf("%s: %w", code.src, err)
+		}
+		r.show(KeyTokenCode, "<redacted>", code.src)
+		return mfa.Static(c), nil
+	}
+	cmd, err := r.lookup(KeyMFATokenCmd)
+	if err != nil {
+		return nil, err
+	}
+	if cmd.set {
+		r.show(KeyMFATokenCmd, cmd.raw, cmd.src)
+		return mfa.Command{Line: cmd.raw, Dir: r.in.Dir, Stderr: r.in.Stderr}, nil
+	}
+	r.show(KeyTokenCode, "(asked on the terminal when needed)", code.src)
+	return mfa.Prompt{}, nil
+}
+
+// base chooses stored long-term keys over a profile when both are set, by layer.
+func (r *resolver) base(p *plan.Plan) error {
+	v, err := r.lookup(KeyCredentials)
+	if err != nil || !v.set {
+		r.show(KeyCredentials, "(none)", v.src)
+		return err
+	}
+	prof, err := r.lookup(KeyProfile)
+	if err != nil {
+		return err
+	}
+	if prof.set && prof.src.Kind == v.src.Kind {
+		return fmt.Errorf("%s and %s both choose the base credentials; keep one", v.src, prof.src)
+	}
+	if prof.set && prof.src.Kind > v.src.Kind {
+		r.show(KeyCredentials, v.raw+" (not used: "+prof.src.String()+" is stronger)", v.src)
+		return nil
+	}
+	p.StoredCredentials, p.StoredOrigin = strings.TrimSpace(v.raw), v.src.String()
+	p.Profile = ""
+	r.show(KeyCredentials, p.StoredCredentials, v.src)
+	return nil
+}
+
+// store reads the secret store and cache settings.
+func (r *resolver) store() error {
+	st := &r.res.Store
+	b, err := r.lookup(KeyKeyringBackend)
+	if err != nil {
+		return err
+	}
+	st.Backend = strings.TrimSpace(b.raw)
+	r.show(KeyKeyringBackend, orNone(st.Backend, "(the first that works)"), b.src)
+	var src Source
+	if st.NoCache, src, err = r.lookupBool(KeyNoCache); err != nil {
+		return err
+	}
+	r.show(KeyNoCache, strconv.FormatBool(st.NoCache), src)
+	ttl, err := r.lookup(KeyMinTTL)
+	if err != nil {
+		return err
+	}
+	st.MinTTL = 5 * time.Minute
+	if ttl.set {
+		if st.MinTTL, err = parseTimeout(ttl.raw); err != nil {
+			return fmt.Errorf("%s: %w", ttl.src, err)
+		}
+	}
+	r.show(KeyMinTTL, plan.FormatDuration(st.MinTTL), ttl.src)
+	return nil
 }

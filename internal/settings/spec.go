@@ -26,6 +26,16 @@ const (
 	KeyWebIdentityProvider = "web_identity_provider"
 	KeyWebIdentityAudience = "web_identity_audience"
 	KeyWebIdentityTokenEnv = "web_identity_token_env"
+
+	KeyMFASerial          = "mfa_serial"
+	KeyTokenCode          = "token_code"
+	KeyMFATokenCmd        = "mfa_token_cmd"
+	KeyMFASessionDuration = "mfa_session_duration"
+	KeyMFAOnAssume        = "mfa_on_assume"
+	KeyCredentials        = "credentials"
+	KeyKeyringBackend     = "keyring_backend"
+	KeyNoCache            = "no_cache"
+	KeyMinTTL             = "min_ttl"
 )
 
 // Spec describes one setting: its flag, the aliases rolehop accepts for compatibility with
@@ -43,6 +53,8 @@ type Spec struct {
 	Secret bool
 	// Repeat makes the flag repeatable, each use adding a value.
 	Repeat bool
+	// Bool makes the flag a switch; its environment variable takes true/false, 1/0.
+	Bool bool
 	// Usage is the help text; a back-quoted word in it names the flag's argument.
 	Usage string
 }
@@ -81,6 +93,24 @@ func Specs() []Spec {
 			Usage: "run `COMMAND` first; its JSON may give base credentials, a first role and variables (Terragrunt's schema)"},
 		{Key: KeyAuthProviderTimeout, Flag: "auth-provider-timeout", Env: []string{"ROLEHOP_AUTH_PROVIDER_TIMEOUT"}, InFile: true,
 			Usage: "stop the auth provider after `DURATION` (default 5m)"},
+		{Key: KeyMFASerial, Flag: "serial-number", Aliases: []string{"mfa-serial"}, Env: []string{"ROLEHOP_MFA_SERIAL"}, InFile: true,
+			Usage: "MFA device `SERIAL` (arn:aws:iam::ACCOUNT:mfa/NAME): get an MFA session before assuming roles"},
+		{Key: KeyTokenCode, Flag: "token-code", Aliases: []string{"mfa-token"}, Env: []string{"ROLEHOP_TOKEN_CODE"}, Secret: true,
+			Usage: "the 6-digit MFA `CODE` (default: --mfa-token-cmd, else asked on the terminal)"},
+		{Key: KeyMFATokenCmd, Flag: "mfa-token-cmd", Env: []string{"ROLEHOP_MFA_TOKEN_CMD"}, InFile: true,
+			Usage: "run `COMMAND` to get the MFA code, e.g. 'ykman oath accounts code --single aws'"},
+		{Key: KeyMFASessionDuration, Flag: "mfa-session-duration", Env: []string{"ROLEHOP_MFA_SESSION_DURATION"}, InFile: true,
+			Usage: "how long the MFA session lasts, `DURATION` 15m to 36h (default 12h)"},
+		{Key: KeyMFAOnAssume, Flag: "mfa-on-assume", Env: []string{"ROLEHOP_MFA_ON_ASSUME"}, InFile: true, Bool: true,
+			Usage: "send the MFA code on the first AssumeRole instead of getting an MFA session"},
+		{Key: KeyCredentials, Flag: "credentials", Env: []string{"ROLEHOP_CREDENTIALS"}, InFile: true,
+			Usage: "base credentials: the long-term keys stored as `NAME` with 'rolehop credentials add'"},
+		{Key: KeyKeyringBackend, Flag: "keyring-backend", Env: []string{"ROLEHOP_KEYRING_BACKEND"}, InFile: true,
+			Usage: "secret store `BACKEND`: keychain, wincred, secret-service, kwallet, pass, keyctl or file (default: the first that works)"},
+		{Key: KeyNoCache, Flag: "no-cache", Env: []string{"ROLEHOP_NO_CACHE"}, InFile: true, Bool: true,
+			Usage: "neither read nor write cached credentials"},
+		{Key: KeyMinTTL, Flag: "min-ttl", Env: []string{"ROLEHOP_MIN_TTL"}, InFile: true,
+			Usage: "use cached credentials only while they have more than `DURATION` left (default 5m)"},
 		{Key: KeyConfig, Flag: "config", Env: []string{"ROLEHOP_CONFIG"},
 			Usage: "read only this rolehop.hcl `FILE`, instead of searching the working directory and its parents"},
 	}
@@ -97,9 +127,12 @@ func AddFlags(fs *pflag.FlagSet) {
 		if len(s.Env) > 0 {
 			usage += " [env " + s.Env[0] + "]"
 		}
-		if s.Repeat {
+		switch {
+		case s.Repeat:
 			fs.StringArray(s.Flag, nil, usage)
-		} else {
+		case s.Bool:
+			fs.Bool(s.Flag, false, usage)
+		default:
 			fs.String(s.Flag, "", usage)
 		}
 		for _, a := range append(append([]string{}, s.Aliases...), s.HiddenAliases...) {

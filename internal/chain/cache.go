@@ -1,0 +1,134 @@
+package chain
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/rolehop/rolehop/internal/credcache"
+	"github.com/rolehop/rolehop/internal/plan"
+)
+
+// keyParts gives the cache key of a step: everything that changes its result, from the base
+// identity to the step itself. It is a function because the base identity's access key ID is
+// known only once its credentials are read.
+type keyParts func(ctx context.Context) ([]string, error)
+
+// with returns the parts followed by more.
+func (k keyParts) with(more ...string) keyParts {
+	return func(ctx context.Context) ([]string, error) {
+		parts, err := k(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return append(append([]string(nil), parts...), more...), nil
+	}
+}
+
+// withToken returns the parts followed by a hash of the web identity token: a new token (another
+// CI job, another service account) is a new entry. The first hop's token replaces the base
+// identity, which it does not use.
+func (k keyParts) withToken(tok *memoToken) keyParts {
+	return func(ctx context.Context) ([]string, error) {
+		b, err := tok.Token(ctx)
+		if err != nil {
+			return nil, &tokenError{err}
+		}
+		sum := sha256.Sum256(b)
+		return []string{"web_identity_token_sha256=" + hex.EncodeToString(sum[:])}, nil
+	}
+}
+
+// baseParts keys the base credentials on where they come from and their access key ID, and
+// the STS endpoint every step is fetched from.
+func (c *Chain) baseParts(name string) keyParts {
+	endpoint := ""
+	if ep := c.stsEndpoint(); ep != "" {
+		endpoint = ep
+	}
+	base := c.creds
+	region := c.cfg.Region
+	return func(ctx context.Context) ([]string, error) {
+		creds, err := base.Retrieve(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return []string{"base=" + name, "access_key_id=" + creds.AccessKeyID, "sts_region=" + region, "sts_endpoint=" + endpoint}, nil
+	}
+}
+
+// hopParts are the values that change what a hop returns.
+func hopParts(i int, h *plan.Hop) []string {
+	var tags []string
+	for _, t := range h.Tags {
+		tags = append(tags, t.Key+"="+t.Value)
+	}
+	return []string{
+		fmt.Sprintf("hop=%d", i+1),
+		"role_arn=" + h.Role.String(),
+		"session_name=" + h.SessionName,
+		"duration=" + h.Duration.String(),
+		"external_id=" + h.ExternalID,
+		"source_identity=" + h.SourceIdentity,
+		"tags=" + strings.Join(tags, "\x00"),
+		"transitive_tag_keys=" + strings.Join(h.TransitiveTagKeys, "\x00"),
+		"policy=" + h.Policy,
+		"policy_arns=" + strings.Join(h.PolicyARNs, "\x00"),
+		"mfa_serial=" + h.MFASerial,
+	}
+}
+
+// cached serves a step from the cache under the key its parts give.
+type cached struct {
+	cache *credcache.Cache
+	parts keyParts
+	desc  string
+	inner aws.CredentialsProvider
+}
+
+func (c *cached) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	parts, err := c.parts(ctx)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	return c.cache.Provider(credcache.Key{Parts: parts, Description: c.desc}, c.inner).Retrieve(ctx)
+}
+
+// memoToken hands out the same web identity token for a minute, so that keying the cache on
+// the token and then assuming the role with it fetches it once.
+type memoToken struct {
+	src plan.TokenSource
+	mu  sync.Mutex
+	tok []byte
+	at  time.Time
+}
+
+func (m *memoToken) Token(ctx context.Context) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.tok != nil && time.Since(m.at) < time.Minute {
+		return m.tok, nil
+	}
+	tok, err := m.src.Token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m.tok, m.at = tok, time.Now()
+	return tok, nil
+}
+
+// GetIdentityToken is what the SDK's web identity provider asks.
+func (m *memoToken) GetIdentityToken() ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), tokenTimeout)
+	defer cancel()
+	tok, err := m.Token(ctx)
+	if err != nil {
+		return nil, &tokenError{err}
+	}
+	return tok, nil
+}
