@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -67,7 +69,12 @@ func setupScript(env *testscript.Env) error {
 		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, "aws-credentials"),
 		"SESSION":                     plan.DefaultSessionName(),
 		"TF_IN_AUTOMATION":            "1",
-		"CHECKPOINT_DISABLE":          "1",
+		// Each script has its own encrypted file keyring under its own HOME. The cache is off
+		// unless a script turns it on, so that call counts elsewhere mean what they say.
+		"ROLEHOP_KEYRING_BACKEND":    "file",
+		"ROLEHOP_KEYRING_PASSPHRASE": "script-keyring-passphrase",
+		"ROLEHOP_NO_CACHE":           "1",
+		"CHECKPOINT_DISABLE":         "1",
 	} {
 		env.Setenv(k, v)
 	}
@@ -79,7 +86,45 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 	cmds["nosecrets"] = noSecrets
 	cmds["waitfile"] = waitFile
 	cmds["github-oidc"] = githubOIDC
+	cmds["noplaintext"] = noPlaintext
 	return cmds
+}
+
+// noPlaintext DIR SECRETFILE... fails if any file under DIR holds the content of a SECRETFILE:
+// secrets at rest must be encrypted.
+func noPlaintext(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: noplaintext DIR SECRETFILE...")
+	}
+	var secrets [][]byte
+	for _, f := range args[1:] {
+		s := bytes.TrimSpace([]byte(ts.ReadFile(f)))
+		if len(s) < 8 {
+			ts.Fatalf("%s holds no plausible secret (%d bytes)", f, len(s))
+		}
+		secrets = append(secrets, s)
+	}
+	files := 0
+	err := filepath.WalkDir(ts.MkAbs(args[0]), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files++
+		for i, s := range secrets {
+			if bytes.Contains(b, s) {
+				ts.Fatalf("%s holds the content of %s in plaintext", path, args[i+1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		ts.Fatalf("noplaintext: %v", err)
+	}
+	ts.Logf("noplaintext: %d files under %s, none holds a secret", files, args[0])
 }
 
 // githubOIDC TOKEN starts a stand-in for GitHub Actions' OIDC token endpoint on 127.0.0.1

@@ -39,7 +39,7 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 	}
 	root.PersistentFlags().BoolVar(&a.debug, "debug", false, "log settings and STS calls to stderr (never secrets) [env ROLEHOP_LOG=debug]")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(a.execCmd(), a.envCmd(), a.whoamiCmd(), a.configCmd(), a.versionCmd())
+	root.AddCommand(a.execCmd(), a.envCmd(), a.whoamiCmd(), a.configCmd(), a.credentialsCmd(), a.cacheCmd(), a.versionCmd())
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
@@ -117,7 +117,11 @@ func (a *app) credentials(ctx context.Context, flags *pflag.FlagSet) (*session, 
 			return nil, err
 		}
 	}
-	ch, err := chain.New(ctx, &p, chain.Options{Log: a.log})
+	cache, keys, err := a.storeOptions(res)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := chain.New(ctx, &p, chain.Options{Log: a.log, Cache: cache, Keys: keys})
 	if err != nil {
 		return nil, err
 	}

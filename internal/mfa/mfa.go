@@ -4,13 +4,11 @@
 package mfa
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -19,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/kballard/go-shellquote"
-	"golang.org/x/term"
+	"github.com/rolehop/rolehop/internal/tty"
 )
 
 var (
@@ -128,41 +126,19 @@ var ErrNoTerminal = errors.New("no terminal to ask for the MFA code on")
 
 // Code asks for the code, without echoing it, until a valid one is typed (three tries).
 func (p Prompt) Code(_ context.Context, serial string) (string, error) {
-	path := p.TTY
-	if path == "" {
-		path = "/dev/tty"
-	}
-	tty, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return "", fmt.Errorf("%w; give --token-code or --mfa-token-cmd", ErrNoTerminal)
-	}
-	defer tty.Close()
 	for try := 0; try < 3; try++ {
-		fmt.Fprintf(tty, "MFA code for %s: ", serial)
-		code, err := readLine(tty)
-		fmt.Fprintln(tty)
-		if err != nil {
-			return "", fmt.Errorf("read MFA code: %w", err)
+		code, err := tty.AskHidden(p.TTY, fmt.Sprintf("MFA code for %s: ", serial))
+		if errors.Is(err, tty.ErrNoTerminal) {
+			return "", fmt.Errorf("%w; give --token-code or --mfa-token-cmd", ErrNoTerminal)
 		}
-		if err := CheckCode(code); err == nil {
+		if err != nil {
+			return "", err
+		}
+		if CheckCode(code) == nil {
 			return code, nil
 		}
-		fmt.Fprintln(tty, "An MFA code is 6 digits.")
 	}
-	return "", errors.New("no valid MFA code after three tries")
-}
-
-// readLine reads a line without echo when tty is a terminal.
-func readLine(tty *os.File) (string, error) {
-	if term.IsTerminal(int(tty.Fd())) {
-		b, err := term.ReadPassword(int(tty.Fd()))
-		return strings.TrimSpace(string(b)), err
-	}
-	line, err := bufio.NewReader(tty).ReadString('\n')
-	if err != nil && line == "" {
-		return "", err
-	}
-	return strings.TrimSpace(line), nil
+	return "", errors.New("no valid MFA code after three tries (an MFA code is 6 digits)")
 }
 
 // String describes the source.

@@ -70,13 +70,18 @@ type resolver struct {
 	res   *Result
 }
 
-// Resolve takes every setting from its strongest layer, parses it, and builds the plan. Errors
-// name the source of the offending value.
-func Resolve(in Inputs) (*Result, error) {
+func newResolver(in Inputs) *resolver {
 	r := &resolver{in: in, specs: map[string]Spec{}, res: &Result{}}
 	for _, s := range Specs() {
 		r.specs[s.Key] = s
 	}
+	return r
+}
+
+// Resolve takes every setting from its strongest layer, parses it, and builds the plan. Errors
+// name the source of the offending value.
+func Resolve(in Inputs) (*Result, error) {
+	r := newResolver(in)
 	if err := r.loadFile(); err != nil {
 		return nil, err
 	}
@@ -500,4 +505,17 @@ func (r *resolver) store() error {
 	}
 	r.show(KeyMinTTL, plan.FormatDuration(st.MinTTL), ttl.src)
 	return nil
+}
+
+// ResolveStore takes only the secret store and cache settings, for commands that manage the
+// store (credentials, cache) and need nothing else.
+func ResolveStore(in Inputs) (Store, error) {
+	r := newResolver(in)
+	if err := r.loadFile(); err != nil {
+		return Store{}, err
+	}
+	if err := r.store(); err != nil {
+		return Store{}, err
+	}
+	return r.res.Store, nil
 }

@@ -1,0 +1,53 @@
+package secretstore
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+
+	"github.com/99designs/keyring"
+)
+
+// errOpen stands for the reason a backend failed to open, which keyring drops.
+var errOpen = errors.New("it could not be opened")
+
+func openKeyctl(cfg keyring.Config) (*Store, error) {
+	var kr keyring.Keyring
+	err := onThrowawayThread(func() error {
+		var err error
+		kr, err = keyring.Open(cfg)
+		return err
+	})
+	if err != nil {
+		return nil, errOpen
+	}
+	if _, err := kr.Keys(); err != nil {
+		return nil, fmt.Errorf("the kernel keyring cannot be read: %w", err)
+	}
+	return &Store{name: string(keyring.KeyCtlBackend), kr: keyctlBackend{kr}}, nil
+}
+
+// keyctlBackend is keyring's keyctl backend, which creates keys and keyrings with the
+// permissions of keyctlPerm by adding them to the session keyring first. Linux keeps the
+// session keyring per thread, and creates one for a thread that has none, so those calls run
+// on a thread of their own.
+type keyctlBackend struct {
+	keyring.Keyring
+}
+
+func (k keyctlBackend) Set(item keyring.Item) error {
+	return onThrowawayThread(func() error { return k.Keyring.Set(item) })
+}
+
+// onThrowawayThread runs f on an OS thread that ends with it: f's system calls all see the
+// same session keyring, and a session keyring made for the thread is never inherited by the
+// commands rolehop starts.
+func onThrowawayThread(f func() error) error {
+	done := make(chan error, 1)
+	go func() {
+		// Never unlocked, so that the thread exits with the goroutine.
+		runtime.LockOSThread()
+		done <- f()
+	}()
+	return <-done
+}

@@ -1,0 +1,56 @@
+// Package tty asks the user things on the controlling terminal, whatever rolehop's stdin and
+// stdout are (in eval "$(rolehop env)" both are pipes).
+package tty
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// ErrNoTerminal is returned when there is no terminal to ask on.
+var ErrNoTerminal = errors.New("no terminal to ask on")
+
+// Device is the controlling terminal.
+const Device = "/dev/tty"
+
+// AskHidden writes prompt to the terminal at path (Device when empty) and reads a line without
+// echoing it.
+func AskHidden(path, prompt string) (string, error) {
+	if path == "" {
+		path = Device
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return "", ErrNoTerminal
+	}
+	defer f.Close()
+	fmt.Fprint(f, prompt)
+	defer fmt.Fprintln(f)
+	if term.IsTerminal(int(f.Fd())) {
+		b, err := term.ReadPassword(int(f.Fd()))
+		if err != nil {
+			return "", fmt.Errorf("read from the terminal: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	line, err := bufio.NewReader(f).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("read from the terminal: %w", err)
+	}
+	return strings.TrimSpace(line), nil
+}
+
+// Interactive reports whether there is a controlling terminal to ask on.
+func Interactive() bool {
+	f, err := os.OpenFile(Device, os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
+}
