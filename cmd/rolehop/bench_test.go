@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/rolehop/rolehop/internal/mototest"
 )
 
 // BenchmarkExecTrue measures, side by side in one run, the wall time of bare `true`, of one
@@ -25,7 +26,7 @@ func BenchmarkExecTrue(b *testing.B) {
 	home := b.TempDir()
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home,
 		"AWS_ENDPOINT_URL_STS=" + moto.URL, "AWS_ACCESS_KEY_ID=AKIABENCHKEY00000001", "AWS_SECRET_ACCESS_KEY=bench",
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_REGION=us-east-1"}
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_REGION=us-east-1", "ROLEHOP_NO_CACHE=1"}
 	client := sts.New(sts.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(moto.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIABENCHKEY00000001", "bench", ""),
@@ -81,4 +82,86 @@ func buildRolehop(b *testing.B) string {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// benchEnv is a clean environment for rolehop with an encrypted file keyring under home.
+func benchEnv(home, sts string) []string {
+	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home,
+		"AWS_ENDPOINT_URL_STS=" + sts, "AWS_ACCESS_KEY_ID=AKIABENCHKEY00000001", "AWS_SECRET_ACCESS_KEY=bench",
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_REGION=us-east-1",
+		"ROLEHOP_KEYRING_BACKEND=file", "ROLEHOP_KEYRING_PASSPHRASE=bench-passphrase"}
+}
+
+// BenchmarkExecWarmCache measures `rolehop exec --iam-role ... -- true` with a warm cache beside
+// bare `true` and beside a cold run (cache cleared first), and checks that warm runs make no
+// network call at all.
+func BenchmarkExecWarmCache(b *testing.B) {
+	bin := buildRolehop(b)
+	rec, err := mototest.NewRecorder(moto.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { rec.Close() })
+	env := benchEnv(b.TempDir(), rec.URL)
+	rolehop := func(args ...string) *exec.Cmd {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		return cmd
+	}
+	run := []string{"exec", "--iam-role", "arn:aws:iam::111111111111:role/bench", "--", "true"}
+	var bare, warm, cold time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		bare += timeRun(b, exec.Command("true"), nil)
+		timeRun(b, rolehop("cache", "clear"), nil)
+		cold += timeRun(b, rolehop(run...), nil)
+		before := len(rec.Calls())
+		warm += timeRun(b, rolehop(run...), nil)
+		if n := len(rec.Calls()) - before; n != 0 {
+			b.Fatalf("a warm run made %d STS calls", n)
+		}
+	}
+	n := float64(b.N)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / n }
+	b.ReportMetric(ms(bare), "true-ms")
+	b.ReportMetric(ms(warm), "warm-ms")
+	b.ReportMetric(ms(cold), "cold-ms")
+	b.ReportMetric(float64(warm)/float64(bare), "warm/true")
+	b.ReportMetric(float64(cold)/float64(warm), "cold/warm")
+}
+
+// BenchmarkColdStart20 starts 20 rolehop processes together with a cold cache and reports the
+// wall time until all have run their command, and the STS calls they made between them (1).
+func BenchmarkColdStart20(b *testing.B) {
+	bin := buildRolehop(b)
+	rec, err := mototest.NewRecorder(moto.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { rec.Close() })
+	var wall time.Duration
+	calls := 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		env := benchEnv(b.TempDir(), rec.URL)
+		rec.Reset()
+		start := time.Now()
+		cmds := make([]*exec.Cmd, 20)
+		for j := range cmds {
+			cmds[j] = exec.Command(bin, "exec", "--iam-role", "arn:aws:iam::111111111111:role/bench", "--", "true")
+			cmds[j].Env = env
+			if err := cmds[j].Start(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, c := range cmds {
+			if err := c.Wait(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		wall += time.Since(start)
+		calls += len(rec.Calls())
+	}
+	b.ReportMetric(float64(wall.Microseconds())/1000/float64(b.N), "wall-ms")
+	b.ReportMetric(float64(calls)/float64(b.N), "sts-calls")
 }

@@ -152,6 +152,7 @@ func removeStaleStaging(dir string, entries []fs.DirEntry) {
 	}
 }
 
+// fileKey is the key keyring's file backend gets for key (see fileBackend).
 func fileKey(key string) string {
 	return strings.ReplaceAll(key, ":", "/")
 }

@@ -1,16 +1,14 @@
 package secretstore
 
 import (
-	"errors"
 	"fmt"
 	"runtime"
 
 	"github.com/99designs/keyring"
 )
 
-// errOpen stands for the reason a backend failed to open, which keyring drops.
-var errOpen = errors.New("it could not be opened")
-
+// openKeyctl opens keyring's keyctl backend and checks that the kernel lets this process read
+// it: a rolehop keyring made with other permissions than keyctlPerm's may not be readable.
 func openKeyctl(cfg keyring.Config) (*Store, error) {
 	var kr keyring.Keyring
 	err := onThrowawayThread(func() error {

@@ -32,10 +32,14 @@ const serviceName = "rolehop"
 // maxKeyLen bounds keys so that the file backend's file names stay short.
 const maxKeyLen = 200
 
+// errOpen stands for the reason a backend failed to open, which keyring drops.
+var errOpen = errors.New("it could not be opened")
+
 var (
 	// ErrUnavailable is wrapped by Open's error when no backend it tried can be used.
 	ErrUnavailable = errors.New("secret store unavailable")
-	// ErrNotFound is wrapped by the error of Get, Label and Credentials for a missing item.
+	// ErrNotFound is wrapped by the errors of Get, Label, Credentials and RemoveCredentials for
+	// a missing item.
 	ErrNotFound = errors.New("not found")
 	// ErrWrongPassphrase is wrapped by the file backend's errors when the passphrase does not
 	// decrypt the items already stored.
@@ -76,8 +80,9 @@ type Options struct {
 	// LookupEnv reads the environment (PassphraseEnv, XDG_DATA_HOME, PASSWORD_STORE_DIR);
 	// nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
-	// Interactive allows prompting. When false nothing prompts, and the file backend is
-	// unavailable unless PassphraseEnv is set.
+	// Interactive allows rolehop to prompt. When false it never does, and the file backend is
+	// unavailable unless PassphraseEnv is set. (An OS store, or gpg for pass, may still show a
+	// dialog of its own.)
 	Interactive bool
 	// Prompt reads a secret without echoing it; it is used only when Interactive is true.
 	Prompt func(prompt string) (string, error)
