@@ -88,7 +88,10 @@ func writeConfigText(w io.Writer, res *settings.Result) error {
 	fmt.Fprintln(w)
 	p := &res.Plan
 	base := "AWS SDK default chain (environment, shared files, SSO, container, instance metadata)"
-	if p.Profile != "" {
+	switch {
+	case p.StoredCredentials != "":
+		base = fmt.Sprintf("stored credentials %q (%s)", p.StoredCredentials, p.StoredOrigin)
+	case p.Profile != "":
 		base = fmt.Sprintf("profile %q", p.Profile)
 	}
 	fmt.Fprintf(w, "Chain:\n  base credentials: %s\n", base)
@@ -96,6 +99,9 @@ func writeConfigText(w io.Writer, res *settings.Result) error {
 		fmt.Fprintf(w, "  auth provider: %s runs first (%s, stopped after %s); what it prints may replace the base\n"+
 			"    credentials (awsCredentials), add a first role before the hops below (awsRole), and add\n"+
 			"    variables for the command (envs)\n", authprovider.Program(ap.Command), ap.Origin, plan.FormatDuration(ap.Timeout))
+	}
+	if m := p.MFA; m != nil && !m.OnAssume {
+		fmt.Fprintf(w, "  MFA session: GetSessionToken with %s for %s (%s; code %s)\n", m.Serial, plan.FormatDuration(m.SessionDuration), m.Origin, p.Codes)
 	}
 	for i := range p.Hops {
 		writeHop(w, i, &p.Hops[i])
@@ -133,6 +139,7 @@ func hopFields(h *plan.Hop) []hopField {
 		add(plan.FieldWebIdentityToken, h.WebIdentityToken.String())
 	}
 	add(plan.FieldExternalID, h.ExternalID)
+	add(plan.FieldMFASerial, h.MFASerial)
 	add(plan.FieldSourceIdentity, h.SourceIdentity)
 	var tags []string
 	for _, t := range h.Tags {

@@ -59,7 +59,7 @@ type Static string
 func (s Static) Code(context.Context, string) (string, error) { return string(s), nil }
 
 // String describes the source without the code.
-func (s Static) String() string { return "a given code" }
+func (s Static) String() string { return "given" }
 
 // Command runs a program that prints a code, such as `ykman oath accounts code --single aws`.
 type Command struct {
@@ -109,7 +109,7 @@ func (c Command) Code(ctx context.Context, _ string) (string, error) {
 // String names the program.
 func (c Command) String() string {
 	if argv, err := shellquote.Split(c.Line); err == nil && len(argv) > 0 {
-		return "command " + argv[0]
+		return "from command " + argv[0]
 	}
 	return "command"
 }
