@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -31,6 +32,8 @@ type Chain struct {
 	cache *credcache.Cache
 	// parts gives the cache key of the credentials c.creds gives now.
 	parts keyParts
+	// timeout bounds each step's STS call.
+	timeout time.Duration
 }
 
 // Options are what a chain may use besides the plan.
@@ -40,7 +43,13 @@ type Options struct {
 	Cache *credcache.Cache
 	// Keys gives the long-term keys stored under a name (plan.StoredCredentials).
 	Keys func(name string) (aws.Credentials, error)
+	// STSTimeout bounds each step's STS call, retries included; 0 means 30s. Asking for an MFA
+	// code does not count.
+	STSTimeout time.Duration
 }
+
+// DefaultSTSTimeout bounds each STS step when Options.STSTimeout is 0.
+const DefaultSTSTimeout = 30 * time.Second
 
 // New prepares the providers for p. It makes no STS call: credentials are fetched on the first
 // Retrieve.
@@ -48,7 +57,14 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	var opts []func(*config.LoadOptions) error
+	if o.STSTimeout <= 0 {
+		o.STSTimeout = DefaultSTSTimeout
+	}
+	// Each attempt gets a third of the time, at most 10s, so a stalled answer is retried.
+	attempt := min(o.STSTimeout/3, 10*time.Second)
+	opts := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(attempt)),
+	}
 	if p.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(p.Profile))
 	}
@@ -64,7 +80,7 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 	if err != nil {
 		return nil, profileError(p, err)
 	}
-	c := &Chain{cfg: cfg, region: cfg.Region, log: o.Log, cache: o.Cache}
+	c := &Chain{cfg: cfg, region: cfg.Region, log: o.Log, cache: o.Cache, timeout: o.STSTimeout}
 	if p.Region == "" && cfg.Region != "" {
 		// The region came from the profile: check it against the roles' partition too.
 		q := *p
@@ -115,8 +131,9 @@ func (c *Chain) base(p *plan.Plan, keys func(string) (aws.Credentials, error)) e
 // mfaSession adds an MFA session (GetSessionToken) after the base credentials.
 func (c *Chain) mfaSession(m *plan.MFA, codes plan.CodeSource) {
 	client := sts.NewFromConfig(c.cfg, func(o *sts.Options) { o.Credentials = c.creds })
-	inner := &mfa.Session{Client: client, Serial: m.Serial, Duration: m.SessionDuration, Codes: codes}
-	s := &step{inner: inner, source: c.creds, label: fmt.Sprintf("MFA session (%s)", m.Serial), api: "GetSessionToken", log: c.log}
+	s := &step{source: c.creds, label: fmt.Sprintf("MFA session (%s)", m.Serial), api: "GetSessionToken", log: c.log,
+		timeout: c.timeout, codes: codes, serial: m.Serial}
+	s.inner = &mfa.Session{Client: client, Serial: m.Serial, Duration: m.SessionDuration, Codes: s}
 	c.add(s, []string{"mfa_serial=" + m.Serial, "mfa_duration=" + m.SessionDuration.String()},
 		fmt.Sprintf("MFA session %s for %s", m.Serial, plan.FormatDuration(m.SessionDuration)))
 }
@@ -150,10 +167,11 @@ func (c *Chain) hop(i int, h *plan.Hop, codes plan.CodeSource) {
 	client := sts.NewFromConfig(c.cfg, func(o *sts.Options) { o.Credentials = c.creds })
 	arn := h.Role.String()
 	parts := hopParts(i, h)
-	var inner aws.CredentialsProvider
+	s := &step{source: c.creds, label: fmt.Sprintf("hop %d (%s)", i+1, arn), api: h.API(), hop: h, log: c.log, timeout: c.timeout}
 	if h.WebIdentityToken != nil {
 		tok := &memoToken{src: h.WebIdentityToken}
-		inner = stscreds.NewWebIdentityRoleProvider(client, arn, tok, func(o *stscreds.WebIdentityRoleOptions) {
+		s.source = nil
+		s.inner = stscreds.NewWebIdentityRoleProvider(client, arn, tok, func(o *stscreds.WebIdentityRoleOptions) {
 			o.RoleSessionName = h.SessionName
 			o.Duration = h.Duration
 			o.Policy = optional(h.Policy)
@@ -162,7 +180,10 @@ func (c *Chain) hop(i int, h *plan.Hop, codes plan.CodeSource) {
 		// A new token is a new identity: key the cache on the token itself (hashed).
 		c.parts = c.parts.withToken(tok)
 	} else {
-		inner = stscreds.NewAssumeRoleProvider(client, arn, func(o *stscreds.AssumeRoleOptions) {
+		if h.MFASerial != "" {
+			s.codes, s.serial = codes, h.MFASerial
+		}
+		s.inner = stscreds.NewAssumeRoleProvider(client, arn, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = h.SessionName
 			o.Duration = h.Duration
 			o.ExternalID = optional(h.ExternalID)
@@ -173,13 +194,9 @@ func (c *Chain) hop(i int, h *plan.Hop, codes plan.CodeSource) {
 			o.TransitiveTagKeys = h.TransitiveTagKeys
 			if h.MFASerial != "" {
 				o.SerialNumber = aws.String(h.MFASerial)
-				o.TokenProvider = func() (string, error) { return codes.Code(context.Background(), h.MFASerial) }
+				o.TokenProvider = s.code
 			}
 		})
-	}
-	s := &step{inner: inner, source: c.creds, label: fmt.Sprintf("hop %d (%s)", i+1, arn), api: h.API(), hop: h, log: c.log}
-	if h.WebIdentityToken != nil {
-		s.source = nil
 	}
 	c.add(s, parts, fmt.Sprintf("%s %s as %s for %s", h.API(), arn, h.SessionName, plan.FormatDuration(h.Duration)))
 }
@@ -194,7 +211,20 @@ type step struct {
 	api    string    // the STS call; "" for the base credentials
 	hop    *plan.Hop // nil unless a role hop
 	log    *slog.Logger
+	// timeout bounds the STS call, retries included.
+	timeout time.Duration
+	// codes and serial, when set, give the MFA code the call carries. It is asked for before the
+	// timed call, so a person typing it does not count against the timeout.
+	codes  plan.CodeSource
+	serial string
+	asked  string
 }
+
+// Code hands the code asked for before the call to the provider that makes it.
+func (s *step) Code(context.Context, string) (string, error) { return s.asked, nil }
+
+// code is Code for stscreds' TokenProvider.
+func (s *step) code() (string, error) { return s.asked, nil }
 
 func (s *step) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if s.source != nil {
@@ -203,8 +233,24 @@ func (s *step) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			return aws.Credentials{}, err
 		}
 	}
+	if s.codes != nil {
+		code, err := s.codes.Code(ctx, s.serial)
+		if err != nil {
+			return aws.Credentials{}, &HopError{Step: s.label, API: s.api, Err: err}
+		}
+		s.asked = code
+	}
 	start := time.Now()
-	creds, err := s.inner.Retrieve(ctx)
+	callCtx := ctx
+	if s.api != "" {
+		var cancel context.CancelFunc
+		callCtx, cancel = context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+	}
+	creds, err := s.inner.Retrieve(callCtx)
+	if err != nil && s.api != "" && callCtx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		err = &timeoutError{after: s.timeout, err: err}
+	}
 	if s.api == "" {
 		if err != nil {
 			return creds, &BaseError{Source: s.label, Err: err}

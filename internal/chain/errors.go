@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go"
@@ -65,12 +66,29 @@ type tokenError struct{ err error }
 func (e *tokenError) Error() string { return e.err.Error() }
 func (e *tokenError) Unwrap() error { return e.err }
 
+// timeoutError is an STS call that did not succeed within the time allowed, retries included.
+type timeoutError struct {
+	after time.Duration
+	err   error
+}
+
+func (e *timeoutError) Error() string { return e.err.Error() }
+func (e *timeoutError) Unwrap() error { return e.err }
+
 // describe writes an SDK error as one line: the STS code and message with a hint, or what
 // kept the request from reaching STS.
 func describe(err error) string {
 	var te *tokenError
 	if errors.As(err, &te) {
 		return "web identity token: " + oneLine(te.Error())
+	}
+	var to *timeoutError
+	if errors.As(err, &to) {
+		last := "no answer"
+		if d := describe(to.err); !strings.Contains(d, "context deadline exceeded") {
+			last = d
+		}
+		return fmt.Sprintf("STS did not answer within %s, retries included (last: %s); check the network, or raise --sts-timeout", plan.FormatDuration(to.after), last)
 	}
 	var api smithy.APIError
 	if errors.As(err, &api) {

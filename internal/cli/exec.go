@@ -2,6 +2,7 @@ package cli
 
 import (
 	"github.com/rolehop/rolehop/internal/run"
+	"github.com/rolehop/rolehop/internal/settings"
 	"github.com/spf13/cobra"
 )
 
@@ -42,7 +43,9 @@ Exit status: the command's own; 125 when rolehop fails; 126 when COMMAND cannot 
 		},
 	}
 	c.Flags().SetInterspersed(false)
-	return credentialCommand(c)
+	settings.AddExecFlags(c.Flags())
+	c.Flags().SortFlags = false
+	return c
 }
 
 func (a *app) shell() string {

@@ -121,7 +121,7 @@ func (a *app) credentials(ctx context.Context, flags *pflag.FlagSet) (*session, 
 	if err != nil {
 		return nil, err
 	}
-	ch, err := chain.New(ctx, &p, chain.Options{Log: a.log, Cache: cache, Keys: keys})
+	ch, err := chain.New(ctx, &p, chain.Options{Log: a.log, Cache: cache, Keys: keys, STSTimeout: res.Store.STSTimeout})
 	if err != nil {
 		return nil, err
 	}

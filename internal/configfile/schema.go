@@ -64,6 +64,8 @@ func topLevelAttrs() []attrSpec {
 		{"keyring_backend", kindString},
 		{"no_cache", kindBool},
 		{"min_ttl", kindDuration},
+		{"sts_timeout", kindDuration},
+		{"credential_server", kindBool},
 	}
 }
 

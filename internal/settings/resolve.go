@@ -47,6 +47,10 @@ type Store struct {
 	NoCache bool
 	// MinTTL is how much life cached credentials must have left to be used.
 	MinTTL time.Duration
+	// STSTimeout bounds getting the credentials, retries included.
+	STSTimeout time.Duration
+	// Server makes exec serve the credentials from a local endpoint.
+	Server bool
 }
 
 // Entry is one resolved setting, ready to show.
@@ -504,6 +508,23 @@ func (r *resolver) store() error {
 		}
 	}
 	r.show(KeyMinTTL, plan.FormatDuration(st.MinTTL), ttl.src)
+	to, err := r.lookup(KeySTSTimeout)
+	if err != nil {
+		return err
+	}
+	st.STSTimeout = 30 * time.Second
+	if to.set {
+		if st.STSTimeout, err = parseTimeout(to.raw); err != nil {
+			return fmt.Errorf("%s: %w", to.src, err)
+		}
+	}
+	r.show(KeySTSTimeout, plan.FormatDuration(st.STSTimeout), to.src)
+	if st.Server, src, err = r.lookupBool(KeyServer); err != nil {
+		return err
+	}
+	if st.Server {
+		r.show(KeyServer, "true", src)
+	}
 	return nil
 }
 

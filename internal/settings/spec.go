@@ -36,6 +36,8 @@ const (
 	KeyKeyringBackend     = "keyring_backend"
 	KeyNoCache            = "no_cache"
 	KeyMinTTL             = "min_ttl"
+	KeySTSTimeout         = "sts_timeout"
+	KeyServer             = "credential_server"
 )
 
 // Spec describes one setting: its flag, the aliases rolehop accepts for compatibility with
@@ -55,6 +57,8 @@ type Spec struct {
 	Repeat bool
 	// Bool makes the flag a switch; its environment variable takes true/false, 1/0.
 	Bool bool
+	// ExecOnly settings have their flag on exec alone (AddExecFlags).
+	ExecOnly bool
 	// Usage is the help text; a back-quoted word in it names the flag's argument.
 	Usage string
 }
@@ -111,15 +115,27 @@ func Specs() []Spec {
 			Usage: "neither read nor write cached credentials"},
 		{Key: KeyMinTTL, Flag: "min-ttl", Env: []string{"ROLEHOP_MIN_TTL"}, InFile: true,
 			Usage: "use cached credentials only while they have more than `DURATION` left (default 5m)"},
+		{Key: KeySTSTimeout, Flag: "sts-timeout", Env: []string{"ROLEHOP_STS_TIMEOUT"}, InFile: true,
+			Usage: "give up on STS after `DURATION` in all, retries included (default 30s)"},
+		{Key: KeyServer, Flag: "server", Env: []string{"ROLEHOP_SERVER"}, InFile: true, Bool: true, ExecOnly: true,
+			Usage: "serve the credentials to the command from a local endpoint that refreshes them, instead of variables"},
 		{Key: KeyConfig, Flag: "config", Env: []string{"ROLEHOP_CONFIG"},
 			Usage: "read only this rolehop.hcl `FILE`, instead of searching the working directory and its parents"},
 	}
 }
 
-// AddFlags registers every setting's flag and aliases on fs.
-func AddFlags(fs *pflag.FlagSet) {
+// AddFlags registers every setting's flag and aliases on fs, but for exec's own.
+func AddFlags(fs *pflag.FlagSet) { addFlags(fs, false) }
+
+// AddExecFlags registers every setting's flag, exec's own included.
+func AddExecFlags(fs *pflag.FlagSet) { addFlags(fs, true) }
+
+func addFlags(fs *pflag.FlagSet, exec bool) {
 	alias := map[string]string{}
 	for _, s := range Specs() {
+		if s.ExecOnly && !exec {
+			continue
+		}
 		usage := s.Usage
 		if len(s.Aliases) > 0 {
 			usage += fmt.Sprintf(" (alias --%s)", strings.Join(s.Aliases, ", --"))
