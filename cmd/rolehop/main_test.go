@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -87,7 +88,52 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 	cmds["waitfile"] = waitFile
 	cmds["github-oidc"] = githubOIDC
 	cmds["noplaintext"] = noPlaintext
+	cmds["stsatleast"] = stsAtLeast
+	cmds["stshas"] = stsHas
 	return cmds
+}
+
+// stsAtLeast ACTION N: at least N calls with that action were recorded (refreshes in a long run
+// happen on a clock, so their exact number is not fixed).
+func stsAtLeast(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: stsatleast ACTION N")
+	}
+	want, err := strconv.Atoi(args[1])
+	if err != nil {
+		ts.Fatalf("stsatleast: N must be a number, not %q", args[1])
+	}
+	n := 0
+	for _, c := range mototest.ScriptRecorder(ts).Calls() {
+		if c.Action == args[0] {
+			n++
+		}
+	}
+	if n < want {
+		ts.Fatalf("stsatleast: %d %s calls recorded, want at least %d", n, args[0], want)
+	}
+	ts.Logf("%d %s calls", n, args[0])
+}
+
+// stsHas ACTION NAME=VALUE...: some recorded call with that action has those parameters.
+func stsHas(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: stshas ACTION NAME=VALUE...")
+	}
+	for _, c := range mototest.ScriptRecorder(ts).Calls() {
+		if c.Action != args[0] {
+			continue
+		}
+		match := true
+		for _, kv := range args[1:] {
+			k, v, _ := strings.Cut(kv, "=")
+			match = match && c.Params.Get(k) == v
+		}
+		if match {
+			return
+		}
+	}
+	ts.Fatalf("stshas: no %s call with %s", args[0], strings.Join(args[1:], " "))
 }
 
 // noPlaintext DIR SECRETFILE... fails if any file under DIR holds the content of a SECRETFILE:

@@ -77,6 +77,28 @@ func For(creds aws.Credentials, region string) Environment {
 	return e
 }
 
+// ForServer returns the variables that point a command at rolehop's local credential endpoint:
+// the container credentials protocol every AWS SDK reads, and none of the static credential
+// variables (they would win over the endpoint in every SDK).
+func ForServer(url, token, region string) Environment {
+	e := Environment{Unset: append([]string(nil), identityNames...)}
+	for _, name := range identityVars {
+		if name != "AWS_CONTAINER_CREDENTIALS_FULL_URI" && name != "AWS_CONTAINER_AUTHORIZATION_TOKEN" {
+			e.Unset = append(e.Unset, name)
+		}
+	}
+	e.Set = []shellenv.Var{
+		{Name: "AWS_CONTAINER_CREDENTIALS_FULL_URI", Value: url},
+		{Name: "AWS_CONTAINER_AUTHORIZATION_TOKEN", Value: token},
+	}
+	if region != "" {
+		e.Set = append(e.Set,
+			shellenv.Var{Name: "AWS_REGION", Value: region},
+			shellenv.Var{Name: "AWS_DEFAULT_REGION", Value: region})
+	}
+	return e
+}
+
 // Extend adds variables (from an auth provider) after rolehop's own, replacing any of the same
 // name. The caller has checked that none is Reserved.
 func (e *Environment) Extend(vars []shellenv.Var) {

@@ -56,3 +56,14 @@ func TestUnsetAndSetAreDisjoint(t *testing.T) {
 		}
 	}
 }
+
+func TestForServer(t *testing.T) {
+	env := []string{"AWS_ACCESS_KEY_ID=old", "AWS_SECRET_ACCESS_KEY=old", "AWS_SESSION_TOKEN=old", "AWS_PROFILE=p",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/x", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=/t", "PATH=/bin"}
+	got := ForServer("http://127.0.0.1:5/creds", "tok", "eu-west-1").Apply(env)
+	want := []string{"PATH=/bin", "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:5/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN=tok",
+		"AWS_REGION=eu-west-1", "AWS_DEFAULT_REGION=eu-west-1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}

@@ -39,6 +39,8 @@ type app struct {
 	sys   System
 	debug bool
 	log   *slog.Logger
+	// mem is the in-memory credential cache of exec --server when no secret store is usable.
+	mem *memStore
 }
 
 // exitError carries the status a failure should exit with.

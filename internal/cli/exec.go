@@ -31,10 +31,13 @@ Exit status: the command's own; 125 when rolehop fails; 126 when COMMAND cannot 
 			if err != nil {
 				return err
 			}
-			e := s.environment()
 			if len(args) == 0 {
 				args = []string{a.shell()}
 			}
+			if s.store.Server {
+				return a.execServer(cmd.Context(), cmd.Flags(), s, args)
+			}
+			e := s.environment()
 			status, err := run.Command(cmd.Context(), args, e.Apply(a.sys.Environ))
 			if err != nil {
 				return &exitError{code: status, err: err}

@@ -39,7 +39,7 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 	}
 	root.PersistentFlags().BoolVar(&a.debug, "debug", false, "log settings and STS calls to stderr (never secrets) [env ROLEHOP_LOG=debug]")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(a.execCmd(), a.envCmd(), a.whoamiCmd(), a.configCmd(), a.credentialsCmd(), a.cacheCmd(), a.versionCmd())
+	root.AddCommand(a.execCmd(), a.envCmd(), a.whoamiCmd(), a.configCmd(), a.credentialsCmd(), a.cacheCmd(), a.credentialProcessCmd(), a.versionCmd())
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
@@ -95,6 +95,7 @@ type session struct {
 	chain *chain.Chain
 	creds aws.Credentials
 	envs  []shellenv.Var
+	store settings.Store
 }
 
 // environment is what exec and env hand to the command.
@@ -129,7 +130,7 @@ func (a *app) credentials(ctx context.Context, flags *pflag.FlagSet) (*session, 
 	if err != nil {
 		return nil, err
 	}
-	s := &session{chain: ch, creds: creds}
+	s := &session{chain: ch, creds: creds, store: res.Store}
 	for _, e := range p.Envs {
 		s.envs = append(s.envs, shellenv.Var{Name: e.Name, Value: e.Value})
 	}

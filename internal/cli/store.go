@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -42,19 +44,31 @@ func (s cacheStore) Get(key string) ([]byte, bool, error) {
 // turned off, and silently off when no store can be used) and stored long-term keys.
 func (a *app) storeOptions(res *settings.Result) (cache *credcache.Cache, keys func(string) (aws.Credentials, error), err error) {
 	needKeys := res.Plan.StoredCredentials != ""
-	if res.Store.NoCache && !needKeys {
+	if res.Store.NoCache && !needKeys && !res.Store.Server {
 		return nil, nil, nil
 	}
 	store, err := a.openStore(res.Store, needKeys)
-	if err != nil {
-		if needKeys {
-			return nil, nil, fmt.Errorf("%s: %w", res.Plan.StoredOrigin, err)
-		}
-		a.log.Debug("credential cache off: no usable secret store", "reason", err.Error())
-		return nil, nil, nil
+	if err != nil && needKeys {
+		return nil, nil, fmt.Errorf("%s: %w", res.Plan.StoredOrigin, err)
 	}
-	if !res.Store.NoCache {
-		cache = credcache.New(cacheStore{store}, credcache.Options{MinTTL: res.Store.MinTTL, Log: a.log})
+	minTTL := res.Store.MinTTL
+	if res.Store.Server {
+		// The server refreshes credentials 20 minutes before they expire: cached ones with less
+		// left than that would only be handed back.
+		minTTL = max(minTTL, serverMinTTL)
+	}
+	switch {
+	case res.Store.NoCache && res.Store.Server, err != nil && res.Store.Server:
+		// A long run refreshes by running the chain again; a cache in memory (never on disk)
+		// keeps the MFA session between refreshes, so the code is asked once.
+		if a.mem == nil {
+			a.mem = newMemStore()
+		}
+		cache = credcache.New(a.mem, credcache.Options{MinTTL: minTTL, Log: a.log})
+	case err != nil:
+		a.log.Debug("credential cache off: no usable secret store", "reason", err.Error())
+	case !res.Store.NoCache:
+		cache = credcache.New(cacheStore{store}, credcache.Options{MinTTL: minTTL, Log: a.log})
 	}
 	if needKeys {
 		keys = func(name string) (aws.Credentials, error) {
@@ -66,6 +80,61 @@ func (a *app) storeOptions(res *settings.Result) (cache *credcache.Cache, keys f
 		}
 	}
 	return cache, keys, nil
+}
+
+// serverMinTTL is how much life cached credentials need for exec --server to use them.
+const serverMinTTL = 25 * time.Minute
+
+// memStore keeps cache entries in memory, for exec --server without a usable secret store.
+type memStore struct {
+	mu    sync.Mutex
+	items map[string]memItem
+}
+
+type memItem struct {
+	data  []byte
+	label string
+}
+
+func newMemStore() *memStore { return &memStore{items: map[string]memItem{}} }
+
+func (m *memStore) Get(key string) ([]byte, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	it, ok := m.items[key]
+	return it.data, ok, nil
+}
+
+func (m *memStore) Set(key string, data []byte, label string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.items[key] = memItem{data: append([]byte(nil), data...), label: label}
+	return nil
+}
+
+func (m *memStore) Remove(key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.items, key)
+	return nil
+}
+
+func (m *memStore) Keys(prefix string) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var keys []string
+	for k := range m.items {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	return keys, nil
+}
+
+func (m *memStore) Label(key string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.items[key].label, nil
 }
 
 // storeCommand makes a command that takes only the store's settings.

@@ -16,6 +16,11 @@
 //
 // A [Recorder] is a reverse proxy in front of moto that records every STS call
 // passing through it; point AWS_ENDPOINT_URL_STS (or --endpoint-url) at its URL.
+// It can also fail STS calls the way STS and networks do ([Recorder.AddFault]:
+// throttling, 500s, stalls, dropped connections), so tests see clients retry,
+// and make issued credentials expire within seconds ([Recorder.SetLifetime]),
+// so tests see long runs outlive many credential lifetimes. Faulted calls are
+// recorded too, each with its [Call.Fault], so every attempt is counted.
 //
 // # Script commands
 //
@@ -40,16 +45,25 @@
 //
 //	stscalls N
 //
-// Exactly N STS calls have been recorded so far. On failure it lists the
-// actions seen.
+// Exactly N STS calls have been recorded so far, faulted ones included. On
+// failure it lists the actions seen, each faulted one followed by its fault,
+// as in "1:AssumeRole(throttle) 2:AssumeRole".
 //
-//	stscall I ACTION [NAME=VALUE ...] [!NAME ...]
+//	stscount ACTION N
 //
-// Call I (counting from 1) has action ACTION, each parameter NAME equals VALUE
-// exactly, and each parameter !NAME is absent. Names are the wire names:
-// RoleArn, RoleSessionName, DurationSeconds, ExternalId, SourceIdentity,
-// Tags.member.1.Key, PolicyArns.member.1.arn, SerialNumber, TokenCode,
-// WebIdentityToken, and so on. On failure it logs the call.
+// Exactly N of the recorded calls have action ACTION, whatever other calls
+// came between them (the AWS CLI's own GetCallerIdentity calls, say).
+//
+//	stscall I ACTION [NAME=VALUE ...] [!NAME ...] [@fault=KIND]
+//
+// Call I (counting from 1, in the order the calls arrived) has action ACTION,
+// each parameter NAME equals VALUE exactly, and each parameter !NAME is absent.
+// Names are the wire names: RoleArn, RoleSessionName, DurationSeconds,
+// ExternalId, SourceIdentity, Tags.member.1.Key, PolicyArns.member.1.arn,
+// SerialNumber, TokenCode, WebIdentityToken, and so on. The pseudo-parameter
+// @fault=KIND requires that the call got that fault (see stsfault), and
+// @fault= with nothing after it that the call got none. On failure it logs
+// the call.
 //
 //	stschain
 //
@@ -68,7 +82,31 @@
 //
 //	stsreset
 //
-// Forget the calls recorded so far.
+// Forget the calls recorded so far and the faults still pending. The lifetime stays.
+//
+//	stsfault KIND COUNT [ACTION] [DELAY]
+//
+// The next COUNT STS calls with action ACTION (any STS call if ACTION is left
+// out) get a fault of kind KIND instead of moto's answer:
+//
+//   - throttle: HTTP 400 with the STS Throttling error, "Rate exceeded";
+//   - 500: HTTP 500 with the STS InternalFailure error;
+//   - stall: the call is held for DELAY, then forwarded; if the client gives
+//     up first, it gets nothing. Without DELAY the call is held until the
+//     client gives up, which tests an overall timeout;
+//   - reset: the connection is closed with a TCP reset and no answer.
+//
+// For example "stsfault throttle 2 AssumeRole", "stsfault 500 3",
+// "stsfault stall 1 AssumeRole 10s", "stsfault reset 1". Faults added by
+// several stsfault commands queue up; a call gets the first pending one that
+// matches it.
+//
+//	stslifetime DURATION
+//
+// From now on, credentials issued by STS calls expire DURATION after the
+// answer (Credentials.Expiration is rewritten), for example "stslifetime 6s";
+// "stslifetime 0" turns this off. moto itself honours DurationSeconds, but
+// rolehop cannot ask for less than STS's minimum of 900 seconds.
 //
 //	exits CODE PROG [ARGS...]
 //

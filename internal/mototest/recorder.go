@@ -2,7 +2,7 @@ package mototest
 
 import (
 	"bytes"
-	"compress/gzip"
+	"context"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -36,8 +36,12 @@ type Call struct {
 	// IssuedAccessKeyID is Credentials.AccessKeyId from the response, "" if
 	// the response carried no credentials.
 	IssuedAccessKeyID string
-	// Status is the HTTP status the client got.
+	// Status is the HTTP status the client got; 0 if it got no answer
+	// (a Reset, a Stall it gave up on) or the call is still in progress.
 	Status int
+	// Fault is the fault the Recorder injected into the call, NoFault if
+	// it passed through normally.
+	Fault FaultKind
 }
 
 // isSecretParam reports whether a parameter's value is a credential itself
@@ -50,7 +54,11 @@ func isSecretParam(name string) bool {
 // hiding tokens.
 func (c Call) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s status=%d signed-by=%q issued=%q", c.Action, c.Status, c.AccessKeyID, c.IssuedAccessKeyID)
+	fmt.Fprintf(&b, "%s status=%d", c.Action, c.Status)
+	if c.Fault != NoFault {
+		fmt.Fprintf(&b, " fault=%s", c.Fault)
+	}
+	fmt.Fprintf(&b, " signed-by=%q issued=%q", c.AccessKeyID, c.IssuedAccessKeyID)
 	names := make([]string, 0, len(c.Params))
 	for name := range c.Params {
 		names = append(names, name)
@@ -69,8 +77,10 @@ func (c Call) String() string {
 
 // Recorder is an HTTP reverse proxy on 127.0.0.1 in front of moto that
 // records every STS call passing through it, so tests can assert what went
-// over the wire. Other requests (S3 from terraform or the AWS CLI, IAM, ...)
-// pass through unrecorded and unchanged. It is safe for concurrent use.
+// over the wire. It can also fail STS calls ([Recorder.AddFault]) and shorten
+// the lifetime of the credentials they issue ([Recorder.SetLifetime]). Other
+// requests (S3 from terraform or the AWS CLI, IAM, ...) pass through
+// unrecorded and unchanged. It is safe for concurrent use.
 type Recorder struct {
 	// URL is the proxy's base URL, http://127.0.0.1:PORT.
 	URL string
@@ -79,8 +89,10 @@ type Recorder struct {
 	proxy     *httputil.ReverseProxy
 	transport *http.Transport
 
-	mu    sync.Mutex
-	calls []Call
+	mu       sync.Mutex
+	calls    []*Call // appended as each call arrives, filled in as it ends
+	faults   []Fault // pending, in the order added; Count is what is left
+	lifetime time.Duration
 
 	closeOnce sync.Once
 	closeErr  error
@@ -114,8 +126,13 @@ func NewRecorder(target string) (*Recorder, error) {
 				// client signed.
 				pr.Out.Host = pr.In.Host
 			},
-			Transport:      tr,
-			ModifyResponse: realSTSErrors,
+			Transport: tr,
+			ModifyResponse: func(resp *http.Response) error {
+				if err := realSTSErrors(resp); err != nil {
+					return err
+				}
+				return setExpiration(resp)
+			},
 		},
 	}
 	r.srv = &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
@@ -132,14 +149,15 @@ func isLoopback(host string) bool {
 }
 
 // Calls returns a copy of the calls recorded so far, in the order they
-// completed.
+// arrived. A call still in progress is included with Status 0, so that a
+// stalled call abandoned by its client keeps its place before the retry.
 func (r *Recorder) Calls() []Call {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make([]Call, len(r.calls))
 	for i, c := range r.calls {
-		c.Params = cloneValues(c.Params)
-		out[i] = c
+		out[i] = *c
+		out[i].Params = cloneValues(c.Params)
 	}
 	return out
 }
@@ -152,11 +170,13 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
-// Reset forgets the calls recorded so far.
+// Reset forgets the calls recorded so far and the faults still pending, so each
+// part of a test starts clean. The lifetime, a setting of the whole test, stays.
 func (r *Recorder) Reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = nil
+	r.faults = nil
 }
 
 // Close stops the proxy. Calling it again returns the first result.
@@ -170,7 +190,8 @@ func (r *Recorder) Close() error {
 	return r.closeErr
 }
 
-// ServeHTTP forwards req to the target, recording it if it is an STS call.
+// ServeHTTP forwards req to the target, recording it if it is an STS call
+// and injecting the pending fault and lifetime, if any.
 func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	// Only query-protocol requests are buffered: S3 bodies (chunked,
 	// streaming, large) must flow through untouched.
@@ -194,22 +215,48 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.proxy.ServeHTTP(w, req)
 		return
 	}
-	cw := &captureWriter{ResponseWriter: w}
-	r.proxy.ServeHTTP(cw, req)
-
 	action := form.Get("Action")
 	form.Del("Action")
 	form.Del("Version")
-	call := Call{
-		Action:            action,
-		Params:            form,
-		AccessKeyID:       signer,
-		IssuedAccessKeyID: issuedKey(cw.Header().Get("Content-Encoding"), cw.body.Bytes()),
-		Status:            cw.statusCode(),
-	}
+	call := &Call{Action: action, Params: form, AccessKeyID: signer}
 	r.mu.Lock()
+	fault := r.takeFault(action)
+	call.Fault = fault.Kind
+	lifetime := r.lifetime
 	r.calls = append(r.calls, call)
 	r.mu.Unlock()
+
+	cw := &captureWriter{ResponseWriter: w}
+	switch fault.Kind {
+	case Throttle, ServerError:
+		writeSTSError(cw, fault.Kind)
+		r.finish(call, cw)
+		return
+	case Reset:
+		if err := resetConnection(cw); err != nil {
+			http.Error(cw, fmt.Sprintf("recorder: reset: %v", err), http.StatusInternalServerError)
+			r.finish(call, cw)
+		}
+		return
+	case Stall:
+		if !stall(req.Context(), fault.Delay) {
+			return
+		}
+	}
+	if lifetime != 0 {
+		req = req.WithContext(context.WithValue(req.Context(), lifetimeKey{}, lifetime))
+	}
+	r.proxy.ServeHTTP(cw, req)
+	r.finish(call, cw)
+}
+
+// finish fills in what the client got for call.
+func (r *Recorder) finish(call *Call, cw *captureWriter) {
+	issued := issuedKey(cw.Header().Get("Content-Encoding"), cw.body.Bytes())
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	call.IssuedAccessKeyID = issued
+	call.Status = cw.statusCode()
 }
 
 // realSTSErrors rewrites moto's error responses to query-protocol calls,
@@ -276,13 +323,11 @@ func credentialScope(authorization string) (accessKeyID, service string) {
 // issuedKey returns Credentials.AccessKeyId from an STS XML response, or ""
 // if the response holds no credentials (an error, GetCallerIdentity, ...).
 func issuedKey(contentEncoding string, body []byte) string {
-	var rd io.Reader = bytes.NewReader(body)
 	if strings.EqualFold(contentEncoding, "gzip") {
-		zr, err := gzip.NewReader(rd)
-		if err != nil {
+		var err error
+		if body, err = gunzip(body); err != nil {
 			return ""
 		}
-		rd = zr
 	}
 	// The result element is named after the action (AssumeRoleResult, ...).
 	var resp struct {
@@ -290,7 +335,7 @@ func issuedKey(contentEncoding string, body []byte) string {
 			AccessKeyID string `xml:"Credentials>AccessKeyId"`
 		} `xml:",any"`
 	}
-	if err := xml.NewDecoder(rd).Decode(&resp); err != nil {
+	if err := xml.Unmarshal(body, &resp); err != nil {
 		return ""
 	}
 	for _, res := range resp.Results {

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -39,9 +40,10 @@ func ScriptRecorder(ts *testscript.TestScript) *Recorder {
 	return rec
 }
 
-// Commands returns the testscript commands stscalls, stscall, stschain,
-// stsreset and exits described in the package documentation. recorder
-// returns the Recorder of the running script, for example ScriptRecorder.
+// Commands returns the testscript commands stscalls, stscount, stscall,
+// stschain, stssigner, stskey, stsreset, stsfault, stslifetime and exits
+// described in the package documentation. recorder returns the Recorder of
+// the running script, for example ScriptRecorder.
 func Commands(recorder func(ts *testscript.TestScript) *Recorder) map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	withCalls := func(name string, check func(ts *testscript.TestScript, calls []Call, args []string)) func(*testscript.TestScript, bool, []string) {
 		return func(ts *testscript.TestScript, neg bool, args []string) {
@@ -49,20 +51,28 @@ func Commands(recorder func(ts *testscript.TestScript) *Recorder) map[string]fun
 			check(ts, scriptRecorder(ts, recorder).Calls(), args)
 		}
 	}
+	withRecorder := func(name string, run func(ts *testscript.TestScript, rec *Recorder, args []string)) func(*testscript.TestScript, bool, []string) {
+		return func(ts *testscript.TestScript, neg bool, args []string) {
+			rejectNeg(ts, neg, name)
+			run(ts, scriptRecorder(ts, recorder), args)
+		}
+	}
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"stscalls":  withCalls("stscalls", checkCount),
+		"stscount":  withCalls("stscount", checkActionCount),
 		"stscall":   withCalls("stscall", checkCall),
 		"stschain":  withCalls("stschain", checkChain),
 		"stssigner": withCalls("stssigner", checkSigner),
 		"stskey":    withCalls("stskey", checkKey),
-		"stsreset": func(ts *testscript.TestScript, neg bool, args []string) {
-			rejectNeg(ts, neg, "stsreset")
+		"stsreset": withRecorder("stsreset", func(ts *testscript.TestScript, rec *Recorder, args []string) {
 			if len(args) != 0 {
 				ts.Fatalf("usage: stsreset")
 			}
-			scriptRecorder(ts, recorder).Reset()
-		},
-		"exits": cmdExits,
+			rec.Reset()
+		}),
+		"stsfault":    withRecorder("stsfault", cmdFault),
+		"stslifetime": withRecorder("stslifetime", cmdLifetime),
+		"exits":       cmdExits,
 	}
 }
 
@@ -101,13 +111,36 @@ func actions(calls []Call) string {
 	names := make([]string, len(calls))
 	for i, c := range calls {
 		names[i] = fmt.Sprintf("%d:%s", i+1, c.Action)
+		if c.Fault != NoFault {
+			names[i] += "(" + c.Fault.String() + ")"
+		}
 	}
 	return strings.Join(names, " ")
 }
 
-// checkCall implements "stscall I ACTION [NAME=VALUE ...] [!NAME ...]".
+// checkActionCount implements "stscount ACTION N".
+func checkActionCount(ts *testscript.TestScript, calls []Call, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: stscount ACTION N")
+	}
+	want, err := strconv.Atoi(args[1])
+	if err != nil || want < 0 {
+		ts.Fatalf("stscount: N must be a number >= 0, not %q", args[1])
+	}
+	got := 0
+	for _, c := range calls {
+		if c.Action == args[0] {
+			got++
+		}
+	}
+	if got != want {
+		ts.Fatalf("stscount: %d %s calls recorded, want %d; seen: %s", got, args[0], want, actions(calls))
+	}
+}
+
+// checkCall implements "stscall I ACTION [NAME=VALUE ...] [!NAME ...] [@fault=KIND]".
 func checkCall(ts *testscript.TestScript, calls []Call, args []string) {
-	const usage = "usage: stscall I ACTION [NAME=VALUE ...] [!NAME ...]"
+	const usage = "usage: stscall I ACTION [NAME=VALUE ...] [!NAME ...] [@fault=KIND]"
 	if len(args) < 2 {
 		ts.Fatalf(usage)
 	}
@@ -124,6 +157,15 @@ func checkCall(ts *testscript.TestScript, calls []Call, args []string) {
 		problems = append(problems, fmt.Sprintf("action is %s, want %s", call.Action, args[1]))
 	}
 	for _, arg := range args[2:] {
+		if want, ok := strings.CutPrefix(arg, "@fault="); ok {
+			if problem := faultProblem(ts, call, want); problem != "" {
+				problems = append(problems, problem)
+			}
+			continue
+		}
+		if strings.HasPrefix(arg, "@") {
+			ts.Fatalf("stscall: bad expectation %q; the only pseudo-parameter is @fault=KIND; %s", arg, usage)
+		}
 		if name, ok := strings.CutPrefix(arg, "!"); ok && name != "" {
 			if _, present := call.Params[name]; present {
 				problems = append(problems, name+" is present, want it absent")
@@ -142,6 +184,22 @@ func checkCall(ts *testscript.TestScript, calls []Call, args []string) {
 		ts.Logf("call %d: %s", i, call)
 		ts.Fatalf("stscall %d: %s", i, strings.Join(problems, "; "))
 	}
+}
+
+// faultProblem says how the fault of call differs from want, a fault kind or
+// "" for none, or returns "" if it is the one wanted.
+func faultProblem(ts *testscript.TestScript, call Call, want string) string {
+	kind := NoFault
+	if want != "" {
+		var err error
+		if kind, err = parseFaultKind(want); err != nil {
+			ts.Fatalf("stscall: @fault=%s: %v, or nothing for none", want, err)
+		}
+	}
+	if call.Fault != kind {
+		return fmt.Sprintf("fault is %s, want %s", call.Fault, kind)
+	}
+	return ""
 }
 
 // paramProblem says how parameter name of call differs from want, or ""
@@ -215,6 +273,72 @@ func checkKey(ts *testscript.TestScript, calls []Call, args []string) {
 	if got := calls[i-1].AccessKeyID; got != args[1] {
 		ts.Fatalf("stskey: call %d (%s) is signed by %q, not %q", i, calls[i-1].Action, got, args[1])
 	}
+}
+
+// cmdFault implements "stsfault KIND COUNT [ACTION] [DELAY]".
+func cmdFault(ts *testscript.TestScript, rec *Recorder, args []string) {
+	const usage = "usage: stsfault KIND COUNT [ACTION] [DELAY]"
+	if len(args) < 2 || len(args) > 4 {
+		ts.Fatalf(usage)
+	}
+	kind, err := parseFaultKind(args[0])
+	if err != nil {
+		ts.Fatalf("stsfault: %v", err)
+	}
+	count, err := strconv.Atoi(args[1])
+	if err != nil || count < 1 {
+		ts.Fatalf("stsfault: COUNT must be a number >= 1, not %q", args[1])
+	}
+	f := Fault{Kind: kind, Count: count}
+	rest := args[2:]
+	if len(rest) > 0 && !isDuration(rest[0]) {
+		if !isActionName(rest[0]) {
+			ts.Fatalf("stsfault: %q is neither an STS action name such as AssumeRole nor a DELAY such as 10s", rest[0])
+		}
+		f.Action, rest = rest[0], rest[1:]
+	}
+	if len(rest) > 0 {
+		if kind != Stall {
+			ts.Fatalf("stsfault: only stall takes a DELAY, not %s; %s", kind, usage)
+		}
+		delay, err := time.ParseDuration(rest[0])
+		if err != nil || delay <= 0 {
+			ts.Fatalf("stsfault: DELAY must be a positive duration such as 10s, not %q", rest[0])
+		}
+		f.Delay, rest = delay, rest[1:]
+	}
+	if len(rest) > 0 {
+		ts.Fatalf(usage)
+	}
+	rec.AddFault(f)
+}
+
+func isDuration(s string) bool {
+	_, err := time.ParseDuration(s)
+	return err == nil
+}
+
+// isActionName reports whether s looks like an STS action: ASCII letters,
+// starting with a capital. It catches CLI spellings such as assume-role.
+func isActionName(s string) bool {
+	if s == "" || s[0] < 'A' || s[0] > 'Z' {
+		return false
+	}
+	return strings.IndexFunc(s, func(c rune) bool {
+		return (c < 'a' || c > 'z') && (c < 'A' || c > 'Z')
+	}) < 0
+}
+
+// cmdLifetime implements "stslifetime DURATION".
+func cmdLifetime(ts *testscript.TestScript, rec *Recorder, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: stslifetime DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	if err != nil {
+		ts.Fatalf("stslifetime: DURATION must be a duration such as 6s, or 0 for off, not %q", args[0])
+	}
+	rec.SetLifetime(d)
 }
 
 // cmdExits implements "exits CODE PROG [ARGS...]".

@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/rolehop/rolehop/internal/awsenv"
+	"github.com/rolehop/rolehop/internal/credserver"
+	"github.com/rolehop/rolehop/internal/run"
+	"github.com/spf13/pflag"
+)
+
+// execServer runs the command with a local credential endpoint that refreshes the credentials
+// ahead of their expiry by running the whole chain again (re-reading token files, re-running
+// the auth provider, reusing the cached MFA session), so a run may outlast any one set.
+func (a *app) execServer(ctx context.Context, flags *pflag.FlagSet, first *session, argv []string) error {
+	var once sync.Once
+	fetch := func(ctx context.Context) (aws.Credentials, error) {
+		var creds aws.Credentials
+		used := false
+		once.Do(func() { creds, used = first.creds, true })
+		if used {
+			return creds, nil
+		}
+		s, err := a.credentials(ctx, flags)
+		if err != nil {
+			return aws.Credentials{}, err
+		}
+		return s.creds, nil
+	}
+	srv, err := credserver.Start(ctx, credserver.Options{Fetch: fetch, Log: a.serverLog()})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	e := awsenv.ForServer(srv.URL(), srv.Token(), first.chain.Region())
+	e.Extend(first.envs)
+	status, err := run.Command(ctx, argv, e.Apply(a.sys.Environ))
+	if err != nil {
+		return &exitError{code: status, err: err}
+	}
+	return childStatus(status)
+}
+
+// serverLog reports refresh failures on stderr even without --debug: a long run should say why
+// its credentials are getting old.
+func (a *app) serverLog() *slog.Logger {
+	if a.debug {
+		return a.log
+	}
+	return slog.New(slog.NewTextHandler(a.sys.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
