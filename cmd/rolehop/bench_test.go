@@ -2,9 +2,15 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -164,4 +170,119 @@ func BenchmarkColdStart20(b *testing.B) {
 	}
 	b.ReportMetric(float64(wall.Microseconds())/1000/float64(b.N), "wall-ms")
 	b.ReportMetric(float64(calls)/float64(b.N), "sts-calls")
+}
+
+// BenchmarkServerLoad loads the credential endpoint of a running `rolehop exec --server` from
+// this process (a second process, on loopback) with 64 concurrent keep-alive clients: flat out
+// for the most requests per second it answers, then paced at 20,000 requests per second for the
+// 99th percentile latency at that rate. The load must cause no STS call.
+func BenchmarkServerLoad(b *testing.B) {
+	bin := buildRolehop(b)
+	rec, err := mototest.NewRecorder(moto.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { rec.Close() })
+	dir := b.TempDir()
+	endpoint := filepath.Join(dir, "endpoint")
+	cmd := exec.Command(bin, "exec", "--server", "--no-cache", "--iam-role", "arn:aws:iam::111111111111:role/bench", "--",
+		"sh", "-c", `printf '%s %s' "$AWS_CONTAINER_CREDENTIALS_FULL_URI" "$AWS_CONTAINER_AUTHORIZATION_TOKEN" > "$0"; exec sleep 600`, endpoint)
+	cmd.Env = benchEnv(dir, rec.URL)
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	url, token := waitEndpoint(b, endpoint)
+	before := len(rec.Calls())
+
+	const clients, rate, period = 64, 20000, 2 * time.Second
+	var flatOut int
+	var paced []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n, _ := load(b, url, token, clients, 0, period)
+		flatOut += n
+		_, lat := load(b, url, token, clients, rate, period)
+		paced = append(paced, lat...)
+	}
+	slices.Sort(paced)
+	b.ReportMetric(float64(flatOut)/(float64(b.N)*period.Seconds()), "max-req/s")
+	b.ReportMetric(float64(len(paced))/(float64(b.N)*period.Seconds()), "paced-req/s")
+	b.ReportMetric(float64(paced[len(paced)*99/100].Microseconds()), "p99-µs-at-20k/s")
+	if n := len(rec.Calls()) - before; n != 0 {
+		b.Fatalf("the load made %d STS calls", n)
+	}
+}
+
+func waitEndpoint(b *testing.B, path string) (url, token string) {
+	b.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if data, err := os.ReadFile(path); err == nil {
+			if u, t, ok := strings.Cut(string(data), " "); ok && t != "" {
+				return u, t
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b.Fatal("rolehop exec --server did not start its command")
+	return "", ""
+}
+
+// load runs clients concurrent keep-alive clients against url for d, each sending as fast as
+// it can (rate 0) or its share of rate requests per second, and returns how many requests
+// succeeded and each one's latency, measured from when it was due so that a slow answer cannot
+// hide the requests queued behind it.
+func load(b *testing.B, url, token string, clients, rate int, d time.Duration) (int, []time.Duration) {
+	b.Helper()
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	start := time.Now()
+	stop := start.Add(d)
+	var interval time.Duration
+	if rate > 0 {
+		interval = time.Duration(clients) * time.Second / time.Duration(rate)
+	}
+	results := make([][]time.Duration, clients)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodGet, url, nil)
+			req.Header.Set("Authorization", token)
+			due := start.Add(time.Duration(c) * interval / time.Duration(clients))
+			for due.Before(stop) {
+				if interval > 0 {
+					time.Sleep(time.Until(due))
+				} else {
+					due = time.Now()
+				}
+				resp, err := client.Do(req)
+				if err != nil {
+					failed.Add(1)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					failed.Add(1)
+					return
+				}
+				results[c] = append(results[c], time.Since(due))
+				due = due.Add(interval)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d clients failed", n)
+	}
+	var all []time.Duration
+	for _, r := range results {
+		all = append(all, r...)
+	}
+	return len(all), all
 }

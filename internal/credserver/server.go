@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -85,6 +86,8 @@ type Server struct {
 	wg       sync.WaitGroup
 	once     sync.Once
 	closeErr error
+	// encoded is the response for the credentials served last.
+	encoded atomic.Pointer[encodedBody]
 }
 
 // Start fetches the first credentials, then listens on 127.0.0.1 on a free port and keeps
@@ -205,11 +208,24 @@ func (s *Server) serveCredentials(w http.ResponseWriter, req *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "CredentialsExpired", err.Error())
 		return
 	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(s.body(creds)) // the client hung up; nobody is left to tell.
+}
+
+// body returns the JSON for creds, encoding it once per set of credentials: the endpoint is
+// asked far more often than the credentials change.
+func (s *Server) body(creds aws.Credentials) []byte {
+	if b := s.encoded.Load(); b != nil && b.key == creds.AccessKeyID && b.expires.Equal(creds.Expires) && creds.CanExpire {
+		return b.json
+	}
 	expires := creds.Expires
 	if !creds.CanExpire {
 		expires = s.now().Add(staticHint)
 	}
-	writeJSON(w, http.StatusOK, response{
+	out, _ := json.Marshal(response{
 		AccessKeyID:     creds.AccessKeyID,
 		SecretAccessKey: creds.SecretAccessKey,
 		Token:           creds.SessionToken,
@@ -218,6 +234,16 @@ func (s *Server) serveCredentials(w http.ResponseWriter, req *http.Request) {
 		Expiration: expires.UTC().Truncate(time.Second).Format(time.RFC3339),
 		AccountID:  creds.AccountID,
 	})
+	out = append(out, '\n')
+	s.encoded.Store(&encodedBody{key: creds.AccessKeyID, expires: creds.Expires, json: out})
+	return out
+}
+
+// encodedBody is the JSON of one set of credentials.
+type encodedBody struct {
+	key     string
+	expires time.Time
+	json    []byte
 }
 
 func writeError(w http.ResponseWriter, status int, code, message string) {
