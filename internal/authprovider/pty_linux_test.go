@@ -1,8 +1,6 @@
 package authprovider_test
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -11,38 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/rolehop/rolehop/internal/ptytest"
 )
-
-// openPTY returns the two ends of a new pseudo-terminal.
-func openPTY(t *testing.T) (control, terminal *os.File) {
-	t.Helper()
-	control, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { control.Close() })
-	raw, err := control.SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n uint32
-	var ioctlErr error
-	err = raw.Control(func(fd uintptr) {
-		if ioctlErr = unix.IoctlSetPointerInt(int(fd), unix.TIOCSPTLCK, 0); ioctlErr == nil {
-			n, ioctlErr = unix.IoctlGetUint32(int(fd), unix.TIOCGPTN)
-		}
-	})
-	if err = errors.Join(err, ioctlErr); err != nil {
-		t.Fatalf("set up pseudo-terminal: %v", err)
-	}
-	terminal, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { terminal.Close() })
-	return control, terminal
-}
 
 // startOnTerminal starts the test binary as rolehop running the provider script body from
 // a new directory, in a session of its own whose controlling terminal is a new
@@ -53,7 +21,7 @@ func startOnTerminal(t *testing.T, body string) (dir string, control *os.File, r
 	t.Helper()
 	dir = t.TempDir()
 	writeScript(t, dir, "p.sh", body)
-	control, terminal := openPTY(t)
+	control, terminal := ptytest.Open(t)
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

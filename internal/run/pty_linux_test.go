@@ -2,50 +2,17 @@ package run_test
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"syscall"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/rolehop/rolehop/internal/ptytest"
 )
 
-// openPTY returns the two ends of a new pseudo-terminal.
-func openPTY(t *testing.T) (control, terminal *os.File) {
-	t.Helper()
-	control, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { control.Close() })
-	raw, err := control.SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n uint32
-	var ioctlErr error
-	err = raw.Control(func(fd uintptr) {
-		if ioctlErr = unix.IoctlSetPointerInt(int(fd), unix.TIOCSPTLCK, 0); ioctlErr == nil {
-			n, ioctlErr = unix.IoctlGetUint32(int(fd), unix.TIOCGPTN)
-		}
-	})
-	if err = errors.Join(err, ioctlErr); err != nil {
-		t.Fatalf("set up pseudo-terminal: %v", err)
-	}
-	terminal, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { terminal.Close() })
-	return control, terminal
-}
-
 func TestCommandCtrlCReachesChildOnce(t *testing.T) {
-	control, terminal := openPTY(t)
+	control, terminal := ptytest.Open(t)
 	var screen bytes.Buffer
 	child := startTrapChild(t, func(cmd *exec.Cmd) {
 		// rolehop leads a session whose controlling terminal is the pty, so its process
