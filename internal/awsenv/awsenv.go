@@ -99,6 +99,14 @@ func ForServer(url, token, region string) Environment {
 	return e
 }
 
+// ForCommand returns e without rolehop's own secret inputs: the keyring passphrase and an MFA
+// code are for rolehop, and a command it runs has no use for them. (rolehop env does not unset
+// them: that would change the user's own shell.)
+func (e Environment) ForCommand() Environment {
+	e.Unset = append(append([]string(nil), e.Unset...), "ROLEHOP_KEYRING_PASSPHRASE", "ROLEHOP_TOKEN_CODE")
+	return e
+}
+
 // Extend adds variables (from an auth provider) after rolehop's own, replacing any of the same
 // name. The caller has checked that none is Reserved.
 func (e *Environment) Extend(vars []shellenv.Var) {

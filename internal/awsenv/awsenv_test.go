@@ -67,3 +67,16 @@ func TestForServer(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
+
+func TestForCommandDropsRolehopSecrets(t *testing.T) {
+	env := []string{"ROLEHOP_KEYRING_PASSPHRASE=p", "ROLEHOP_TOKEN_CODE=123456", "ROLEHOP_IAM_ROLE=r", "PATH=/bin"}
+	e := For(aws.Credentials{AccessKeyID: "a", SecretAccessKey: "b"}, "")
+	got := e.ForCommand().Apply(env)
+	want := []string{"ROLEHOP_IAM_ROLE=r", "PATH=/bin", "AWS_ACCESS_KEY_ID=a", "AWS_SECRET_ACCESS_KEY=b"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	if slices.Contains(e.Unset, "ROLEHOP_TOKEN_CODE") {
+		t.Error("ForCommand changed the Environment it was called on")
+	}
+}

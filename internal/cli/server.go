@@ -37,7 +37,7 @@ func (a *app) execServer(ctx context.Context, flags *pflag.FlagSet, first *sessi
 	defer srv.Close()
 	e := awsenv.ForServer(srv.URL(), srv.Token(), first.chain.Region())
 	e.Extend(first.envs)
-	status, err := run.Command(ctx, argv, e.Apply(a.sys.Environ))
+	status, err := run.Command(ctx, argv, e.ForCommand().Apply(a.sys.Environ))
 	if err != nil {
 		return &exitError{code: status, err: err}
 	}
