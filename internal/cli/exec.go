@@ -16,6 +16,10 @@ AWS_CREDENTIAL_EXPIRATION, and AWS_REGION and AWS_DEFAULT_REGION when a region i
 inherited variable that could make an AWS SDK pick another identity (AWS_PROFILE,
 AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN, AWS_CONTAINER_CREDENTIALS_*, ...) is removed.
 
+With --server, the command gets a local credential endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI
+and AWS_CONTAINER_AUTHORIZATION_TOKEN) instead, which refreshes the credentials before they
+expire, so a long run never sees them expire.
+
 Without COMMAND, starts $SHELL. SIGINT, SIGTERM and SIGHUP are passed to the command, and
 rolehop exits with its status. If rolehop cannot get the credentials, the command does not run.
 
@@ -24,7 +28,8 @@ Exit status: the command's own; 125 when rolehop fails; 126 when COMMAND cannot 
 		Example: `  rolehop exec --iam-role arn:aws:iam::111111111111:role/deploy -- terraform apply
   ROLEHOP_IAM_ROLE=arn:aws:iam::111111111111:role/deploy rolehop exec -- aws sts get-caller-identity
   rolehop exec --iam-role arn:aws:iam::111111111111:role/ci --iam-web-identity-token /var/run/oidc/token -- tofu plan
-  rolehop exec --iam-role arn:aws:iam::222222222222:role/hub --iam-role arn:aws:iam::111111111111:role/deploy`,
+  rolehop exec --iam-role arn:aws:iam::222222222222:role/hub --iam-role arn:aws:iam::111111111111:role/deploy
+  rolehop exec --server --iam-role arn:aws:iam::111111111111:role/deploy -- terraform apply`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := a.credentials(cmd.Context(), cmd.Flags())

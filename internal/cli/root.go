@@ -41,6 +41,15 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(a.execCmd(), a.envCmd(), a.whoamiCmd(), a.configCmd(), a.credentialsCmd(), a.cacheCmd(), a.credentialProcessCmd(), a.versionCmd())
 	root.InitDefaultCompletionCmd()
+	// Every Use line already says where the options go.
+	var quiet func(*cobra.Command)
+	quiet = func(c *cobra.Command) {
+		c.DisableFlagsInUseLine = true
+		for _, sub := range c.Commands() {
+			quiet(sub)
+		}
+	}
+	quiet(root)
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
 			c.Example = `  source <(rolehop completion bash)
