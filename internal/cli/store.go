@@ -171,7 +171,7 @@ credentials with --credentials NAME.`,
 	}
 	var fromEnv bool
 	add := storeCommand(&cobra.Command{
-		Use:   "add NAME",
+		Use:   "add [options] NAME",
 		Short: "Store long-term keys under NAME (asked on the terminal, or --from-env)",
 		Example: `  rolehop credentials add work
   rolehop credentials add ci --from-env`,
@@ -197,7 +197,7 @@ credentials with --credentials NAME.`,
 	})
 	add.Flags().BoolVar(&fromEnv, "from-env", false, "read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead of asking")
 	list := storeCommand(&cobra.Command{
-		Use:     "list",
+		Use:     "list [options]",
 		Short:   "List stored keys (names and the end of each key ID; never a secret)",
 		Example: "  rolehop credentials list",
 		Args:    noArgs,
@@ -219,7 +219,7 @@ credentials with --credentials NAME.`,
 		},
 	})
 	remove := storeCommand(&cobra.Command{
-		Use:     "remove NAME",
+		Use:     "remove [options] NAME",
 		Short:   "Remove stored keys",
 		Example: "  rolehop credentials remove work",
 		Args:    exactArgs(1),
@@ -282,7 +282,7 @@ that changes the result; expired entries are removed when seen.`,
 		Args: noArgs,
 	}
 	list := storeCommand(&cobra.Command{
-		Use:     "list",
+		Use:     "list [options]",
 		Short:   "List cached credentials and when they expire (never a secret)",
 		Example: "  rolehop cache list",
 		Args:    noArgs,
@@ -304,7 +304,7 @@ that changes the result; expired entries are removed when seen.`,
 		},
 	})
 	clear := storeCommand(&cobra.Command{
-		Use:     "clear",
+		Use:     "clear [options]",
 		Short:   "Remove every cached credential",
 		Example: "  rolehop cache clear",
 		Args:    noArgs,
