@@ -25,6 +25,9 @@ export AWS_ACCESS_KEY_ID=AKIADEMOBASEKEY00001 AWS_SECRET_ACCESS_KEY=demo-base-se
 export AWS_ENDPOINT_URL_STS="http://127.0.0.1:$port" AWS_ENDPOINT_URL_S3="http://127.0.0.1:$port"
 export AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 export AWS_CONFIG_FILE="$work/aws-config" AWS_SHARED_CREDENTIALS_FILE="$work/aws-credentials"
+# rolehop's cache lives in an encrypted file keyring inside the demo's own HOME.
+export HOME="$work/home" ROLEHOP_KEYRING_BACKEND=file ROLEHOP_KEYRING_PASSPHRASE=demo-passphrase
+mkdir -p "$HOME"
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_CLI_CONFIG_FILE="$work/terraformrc"
 : >"$TF_CLI_CONFIG_FILE"
 role=arn:aws:iam::111111111111:role/deploy
@@ -81,5 +84,11 @@ step 'eval "$(rolehop env --iam-role '"$role"' --duration 2h)" && aws sts get-ca
 eval "$("$rolehop" env --iam-role "$role" --duration 2h)"
 aws sts get-caller-identity --output text --query Arn
 echo "credentials expire at $AWS_SESSION_EXPIRATION"
+
+step 'rolehop cache list   # one AssumeRole served every run above'
+"$rolehop" cache list
+
+step 'rolehop exec --server -- aws sts get-caller-identity   # a refreshing local credential endpoint'
+"$rolehop" exec --server --iam-role "$role" -- sh -c 'echo "endpoint: $AWS_CONTAINER_CREDENTIALS_FULL_URI"; aws sts get-caller-identity --output text --query Arn'
 
 printf '\ndemo: done\n'
