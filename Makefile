@@ -30,6 +30,7 @@ demo: build
 # Startup cost of `rolehop exec -- true` beside bare `true` and a bare STS call, with peak RSS;
 # a warm cache beside a cold one; 20 processes starting together with a cold cache.
 bench:
+	@command -v wrk >/dev/null || echo "bench: wrk is not installed (apt-get install wrk); the endpoint load test falls back to a Go load generator"
 	$(GO) test -run '^$$' -bench . -benchtime 100x -count 1 ./cmd/rolehop
 
 # Fuzz each target for a while (the seed corpora also run in `make test`).
