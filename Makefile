@@ -31,7 +31,8 @@ demo: build
 # a warm cache beside a cold one; 20 processes starting together with a cold cache.
 bench:
 	@command -v wrk >/dev/null || echo "bench: wrk is not installed (apt-get install wrk); the endpoint load test falls back to a Go load generator"
-	$(GO) test -run '^$$' -bench . -benchtime 100x -count 1 ./cmd/rolehop
+	$(GO) test -run '^$$' -bench 'Exec|ColdStart' -benchtime 100x -count 1 ./cmd/rolehop
+	$(GO) test -run '^$$' -bench 'ServerLoad' -benchtime 2x -count 1 ./cmd/rolehop
 
 # Fuzz each target for a while (the seed corpora also run in `make test`).
 FUZZTIME ?= 20s
