@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/rolehop/rolehop/internal/secretstore"
+	"github.com/rolehop/rolehop/internal/tty"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) credentialsCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "credentials",
+		Short: "Keep long-term AWS keys in the secret store instead of a plaintext file",
+		Long: `Keep long-term AWS access keys in the secret store (the OS keychain, Secret Service, KWallet,
+pass, the kernel keyring, or an encrypted file), never in plaintext. Use them as the base
+credentials with --credentials NAME.`,
+		Example: `  rolehop credentials add work
+  AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... rolehop credentials add work --from-env
+  rolehop credentials list
+  rolehop exec --credentials work --serial-number arn:aws:iam::123456789012:mfa/jane --iam-role arn:aws:iam::111111111111:role/deploy -- terraform plan
+  rolehop credentials remove work`,
+		Args: noArgs,
+	}
+	var fromEnv bool
+	add := storeCommand(&cobra.Command{
+		Use:   "add [options] NAME",
+		Short: "Store long-term keys under NAME (asked on the terminal, or --from-env)",
+		Example: `  rolehop credentials add work
+  rolehop credentials add ci --from-env`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := secretstore.ValidName(args[0]); err != nil {
+				return &usageError{err}
+			}
+			creds, err := a.readKeys(fromEnv)
+			if err != nil {
+				return err
+			}
+			store, err := a.storeFor(cmd)
+			if err != nil {
+				return err
+			}
+			if err := store.AddCredentials(args[0], creds); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out(cmd), "stored %q (%s) in the %s secret store\n", args[0], keyEnd(creds.AccessKeyID), store.Backend())
+			return nil
+		},
+	})
+	add.Flags().BoolVar(&fromEnv, "from-env", false, "read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead of asking")
+	list := storeCommand(&cobra.Command{
+		Use:     "list [options]",
+		Short:   "List stored keys (names and the end of each key ID; never a secret)",
+		Example: "  rolehop credentials list",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			store, err := a.storeFor(cmd)
+			if err != nil {
+				return err
+			}
+			items, err := store.ListCredentials()
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(a.out(cmd), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(w, "NAME\tACCESS KEY ID")
+			for _, it := range items {
+				fmt.Fprintf(w, "%s\t****%s\n", it.Name, it.KeyIDEnd)
+			}
+			return w.Flush()
+		},
+	})
+	remove := storeCommand(&cobra.Command{
+		Use:     "remove [options] NAME",
+		Short:   "Remove stored keys",
+		Example: "  rolehop credentials remove work",
+		Args:    exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			store, err := a.storeFor(cmd)
+			if err != nil {
+				return err
+			}
+			if err := store.RemoveCredentials(args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out(cmd), "removed %q\n", args[0])
+			return nil
+		},
+	})
+	c.AddCommand(add, list, remove)
+	return c
+}
+
+// readKeys reads long-term keys from the environment or the terminal, never from arguments.
+func (a *app) readKeys(fromEnv bool) (secretstore.Credentials, error) {
+	if fromEnv {
+		id, _ := a.sys.LookupEnv("AWS_ACCESS_KEY_ID")
+		secret, _ := a.sys.LookupEnv("AWS_SECRET_ACCESS_KEY")
+		if id == "" || secret == "" {
+			return secretstore.Credentials{}, &usageError{errors.New("--from-env needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set")}
+		}
+		return secretstore.Credentials{AccessKeyID: id, SecretAccessKey: secret}, nil
+	}
+	id, err := tty.AskHidden("", "AWS access key ID: ")
+	if errors.Is(err, tty.ErrNoTerminal) {
+		return secretstore.Credentials{}, &usageError{errors.New("no terminal to ask for the keys on; use --from-env")}
+	}
+	if err != nil {
+		return secretstore.Credentials{}, err
+	}
+	secret, err := tty.AskHidden("", "AWS secret access key: ")
+	if err != nil {
+		return secretstore.Credentials{}, err
+	}
+	return secretstore.Credentials{AccessKeyID: id, SecretAccessKey: secret}, nil
+}
+
+func keyEnd(id string) string {
+	if len(id) < 4 {
+		return "****"
+	}
+	return "****" + id[len(id)-4:]
+}
