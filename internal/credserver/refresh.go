@@ -96,6 +96,10 @@ func (r *refresher) get(ctx context.Context) (aws.Credentials, error) {
 // run refreshes whenever an attempt is due, until ctx is done.
 func (r *refresher) run(ctx context.Context) {
 	for {
+		if ctx.Err() != nil {
+			// Closed: a refresh attempted now would fail at once and be due again at once.
+			return
+		}
 		r.mu.Lock()
 		static := !r.creds.CanExpire
 		wait := r.next.Sub(r.now())

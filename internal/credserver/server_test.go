@@ -535,3 +535,46 @@ func BenchmarkServe(b *testing.B) {
 		b.Errorf("Fetch called %d times, want only Start's", n)
 	}
 }
+
+// TestCloseDuringARefresh closes the server while a refresh is due and in flight: the refresh
+// ends with Close's cancellation, and Close returns at once instead of waiting on a refresher
+// that keeps retrying a fetch that can only fail.
+func TestCloseDuringARefresh(t *testing.T) {
+	started := make(chan struct{})
+	var calls atomic.Int64
+	fetch := func(ctx context.Context) (aws.Credentials, error) {
+		if calls.Add(1) == 1 {
+			return aws.Credentials{AccessKeyID: "ASIAFAKE1", SecretAccessKey: "s", CanExpire: true, Expires: time.Now().Add(2 * time.Second)}, nil
+		}
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		<-ctx.Done()
+		return aws.Credentials{}, ctx.Err()
+	}
+	s, err := Start(t.Context(), Options{Fetch: fetch, RetryMin: time.Millisecond, RetryMax: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no refresh started")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Close did not return: the refresher kept running after it")
+	}
+	n := calls.Load()
+	time.Sleep(50 * time.Millisecond)
+	if calls.Load() != n {
+		t.Errorf("fetches went on after Close: %d, then %d", n, calls.Load())
+	}
+}
