@@ -41,6 +41,9 @@ type app struct {
 	log   *slog.Logger
 	// mem is the in-memory credential cache of exec --server when no secret store is usable.
 	mem *memStore
+	// background is set while exec --server refreshes credentials behind a running command,
+	// which owns the terminal's input then.
+	background bool
 }
 
 // exitError carries the status a failure should exit with.

@@ -149,9 +149,13 @@ func (a *app) credentials(ctx context.Context, flags *pflag.FlagSet) (*session, 
 // runProvider runs the auth provider command once and applies what it said to the plan.
 func (a *app) runProvider(ctx context.Context, p plan.Plan) (plan.Plan, error) {
 	ap := p.AuthProvider
+	stdin := a.sys.Stdin
+	if a.background {
+		stdin = nil
+	}
 	res, err := authprovider.Command{
 		Line: ap.Command, Dir: a.sys.Dir, Env: a.sys.Environ, Timeout: ap.Timeout,
-		Stdin: a.sys.Stdin, Stderr: a.sys.Stderr,
+		Stdin: stdin, Stderr: a.sys.Stderr,
 	}.Run(ctx)
 	if err != nil {
 		return plan.Plan{}, fmt.Errorf("%s: %w", ap.Origin, err)

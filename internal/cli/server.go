@@ -30,6 +30,9 @@ func (a *app) execServer(ctx context.Context, flags *pflag.FlagSet, first *sessi
 		}
 		return s.creds, nil
 	}
+	// From here on the command owns the terminal's input: an auth provider run again to
+	// refresh gets none.
+	a.background = true
 	srv, err := credserver.Start(ctx, credserver.Options{Fetch: fetch, Log: a.serverLog()})
 	if err != nil {
 		return err
