@@ -124,7 +124,10 @@ func (c *Chain) base(p *plan.Plan, keys func(string) (aws.Credentials, error)) e
 		base, name = credentials.NewStaticCredentialsProvider(sc.AccessKeyID, sc.SecretAccessKey, sc.SessionToken), sc.Origin
 	}
 	c.creds = aws.NewCredentialsCache(&step{inner: base, label: name, log: c.log})
-	c.parts = c.baseParts(name)
+	if c.cache != nil {
+		// Keys are only needed by the cache; building them costs an STS client.
+		c.parts = c.baseParts(name)
+	}
 	return nil
 }
 

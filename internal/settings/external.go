@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rolehop/rolehop/internal/authprovider"
+
 	"github.com/rolehop/rolehop/internal/oidctoken"
 	"github.com/rolehop/rolehop/internal/plan"
 )
@@ -91,7 +93,7 @@ func (r *resolver) authProvider(p *plan.Plan) error {
 	if err != nil {
 		return err
 	}
-	ap := &plan.AuthProvider{Command: cmd.raw, Timeout: defaultProviderTimeout, Origin: cmd.src.String()}
+	ap := &plan.AuthProvider{Command: cmd.raw, Timeout: authprovider.DefaultTimeout, Origin: cmd.src.String()}
 	if timeout.set {
 		if ap.Timeout, err = parseTimeout(timeout.raw); err != nil {
 			return fmt.Errorf("%s: %w", timeout.src, err)
@@ -102,9 +104,6 @@ func (r *resolver) authProvider(p *plan.Plan) error {
 	r.show(KeyAuthProviderTimeout, plan.FormatDuration(ap.Timeout), timeout.src)
 	return nil
 }
-
-// defaultProviderTimeout bounds an auth provider that hangs.
-const defaultProviderTimeout = 5 * time.Minute
 
 // parseTimeout reads a positive duration given as seconds or as a Go duration.
 func parseTimeout(s string) (time.Duration, error) {
