@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/rolehop/rolehop/internal/credcache"
+	"github.com/rolehop/rolehop/internal/credcheck"
 	"github.com/rolehop/rolehop/internal/mfa"
 	"github.com/rolehop/rolehop/internal/plan"
 )
@@ -34,6 +35,11 @@ type Chain struct {
 	parts keyParts
 	// timeout bounds each step's STS call.
 	timeout time.Duration
+	// role is the role of the last hop, whose account the final credentials must belong to;
+	// nil without hops.
+	role *plan.RoleARN
+	// baseName says where the base credentials come from.
+	baseName string
 }
 
 // Options are what a chain may use besides the plan.
@@ -124,6 +130,7 @@ func (c *Chain) base(p *plan.Plan, keys func(string) (aws.Credentials, error)) e
 		base, name = credentials.NewStaticCredentialsProvider(sc.AccessKeyID, sc.SecretAccessKey, sc.SessionToken), sc.Origin
 	}
 	c.creds = aws.NewCredentialsCache(&step{inner: base, label: name, log: c.log})
+	c.baseName = name
 	if c.cache != nil {
 		// Keys are only needed by the cache; building them costs an STS client.
 		c.parts = c.baseParts(name)
@@ -136,7 +143,7 @@ func (c *Chain) mfaSession(m *plan.MFA, codes plan.CodeSource) {
 	client := sts.NewFromConfig(c.cfg, func(o *sts.Options) { o.Credentials = c.creds })
 	s := &step{source: c.creds, label: fmt.Sprintf("MFA session (%s)", m.Serial), api: "GetSessionToken", log: c.log,
 		timeout: c.timeout, codes: codes, serial: m.Serial}
-	s.inner = &mfa.Session{Client: client, Serial: m.Serial, Duration: m.SessionDuration, Codes: s}
+	s.inner = &mfa.Session{Client: &checkedSTS{client: client, now: time.Now}, Serial: m.Serial, Duration: m.SessionDuration, Codes: s}
 	c.add(s, []string{"mfa_serial=" + m.Serial, "mfa_duration=" + m.SessionDuration.String()},
 		fmt.Sprintf("MFA session %s for %s", m.Serial, plan.FormatDuration(m.SessionDuration)))
 }
@@ -155,15 +162,38 @@ func (c *Chain) add(s *step, parts []string, desc string) {
 // one (STS is then called in the partition's default region, which is not handed on).
 func (c *Chain) Region() string { return c.region }
 
-// Retrieve returns the credentials at the end of the chain, fetching what is not cached.
+// Retrieve returns the credentials at the end of the chain, fetching what is not cached. It
+// returns an error rather than credentials that are incomplete, expired, or (for a role) of
+// another account: every consumer hands on exactly what Retrieve returns.
 func (c *Chain) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	creds, err := c.creds.Retrieve(ctx)
 	if prev := earlier(err); prev != nil {
 		// Drop the cache's "failed to refresh cached credentials" wrapping: the hop's own
 		// message says everything.
-		return creds, prev
+		return aws.Credentials{}, prev
 	}
-	return creds, err
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	if err := c.check(creds); err != nil {
+		return aws.Credentials{}, err
+	}
+	return creds, nil
+}
+
+// check applies the checks every set of credentials handed on must pass, cached ones included.
+func (c *Chain) check(creds aws.Credentials) error {
+	err := credcheck.Usable(creds, time.Now())
+	if err == nil && c.role != nil {
+		err = credcheck.Account(creds, *c.role)
+	}
+	if err == nil {
+		return nil
+	}
+	if c.role == nil {
+		return &BaseError{Source: c.baseName, Err: err}
+	}
+	return fmt.Errorf("%s: %w; rolehop hands over no credentials it cannot vouch for", c.role, err)
 }
 
 func (c *Chain) hop(i int, h *plan.Hop, codes plan.CodeSource) {
@@ -174,7 +204,7 @@ func (c *Chain) hop(i int, h *plan.Hop, codes plan.CodeSource) {
 	if h.WebIdentityToken != nil {
 		tok := &memoToken{src: h.WebIdentityToken}
 		s.source = nil
-		s.inner = stscreds.NewWebIdentityRoleProvider(client, arn, tok, func(o *stscreds.WebIdentityRoleOptions) {
+		s.inner = stscreds.NewWebIdentityRoleProvider(&checkedSTS{client: client, role: h.Role, now: time.Now}, arn, tok, func(o *stscreds.WebIdentityRoleOptions) {
 			o.RoleSessionName = h.SessionName
 			o.Duration = h.Duration
 			o.Policy = optional(h.Policy)
@@ -186,7 +216,7 @@ func (c *Chain) hop(i int, h *plan.Hop, codes plan.CodeSource) {
 		if h.MFASerial != "" {
 			s.codes, s.serial = codes, h.MFASerial
 		}
-		s.inner = stscreds.NewAssumeRoleProvider(client, arn, func(o *stscreds.AssumeRoleOptions) {
+		s.inner = stscreds.NewAssumeRoleProvider(&checkedSTS{client: client, role: h.Role, now: time.Now}, arn, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = h.SessionName
 			o.Duration = h.Duration
 			o.ExternalID = optional(h.ExternalID)
@@ -202,6 +232,7 @@ func (c *Chain) hop(i int, h *plan.Hop, codes plan.CodeSource) {
 		})
 	}
 	c.add(s, parts, fmt.Sprintf("%s %s as %s for %s", h.API(), arn, h.SessionName, plan.FormatDuration(h.Duration)))
+	c.role = &h.Role
 }
 
 // step wraps one provider of the chain so its failures name the step and its calls are logged.

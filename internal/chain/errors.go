@@ -82,6 +82,11 @@ func describe(err error) string {
 	if errors.As(err, &te) {
 		return "web identity token: " + oneLine(te.Error())
 	}
+	var re *refusedError
+	if errors.As(err, &re) {
+		// Without the SDK provider's "failed to retrieve credentials" wrapping.
+		return re.Error()
+	}
 	var to *timeoutError
 	if errors.As(err, &to) {
 		last := "no answer"

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/rolehop/rolehop/internal/credcheck"
 )
 
 // refreshWait bounds how long a request waits for a refresh it triggered. SDKs give the
@@ -160,12 +161,10 @@ func (r *refresher) refresh(ctx context.Context) {
 // accept checks fetched credentials and, when they are usable, serves them from now on
 // and schedules their refresh. r.mu must be held.
 func (r *refresher) accept(creds aws.Credentials, now time.Time) error {
-	switch {
-	case creds.AccessKeyID == "" || creds.SecretAccessKey == "":
-		return errors.New("fetched credentials have no access key")
-	case creds.CanExpire && !creds.Expires.After(now):
-		return fmt.Errorf("fetched credentials expired at %s", creds.Expires.UTC().Format(time.RFC3339))
-	case creds.CanExpire && r.creds.CanExpire && !creds.Expires.After(r.creds.Expires):
+	if err := credcheck.Usable(creds, now); err != nil {
+		return fmt.Errorf("fetched credentials refused: %w", err)
+	}
+	if creds.CanExpire && r.creds.CanExpire && !creds.Expires.After(r.creds.Expires) {
 		// Accepting them would schedule ever closer refreshes, hammering STS.
 		return fmt.Errorf("fetched credentials expire at %s, no later than the ones being served",
 			creds.Expires.UTC().Format(time.RFC3339))

@@ -94,7 +94,13 @@
 //   - stall: the call is held for DELAY, then forwarded; if the client gives
 //     up first, it gets nothing. Without DELAY the call is held until the
 //     client gives up, which tests an overall timeout;
-//   - reset: the connection is closed with a TCP reset and no answer.
+//   - reset: the connection is closed with a TCP reset and no answer;
+//   - nokey, nosecret, noexpiration, expired: the call is forwarded and
+//     moto's answer reaches the client with HTTP 200 but an empty
+//     AccessKeyId, no SecretAccessKey, no Expiration, or an Expiration an
+//     hour ago;
+//   - otheraccount, otherrole: the same, with an AssumedRoleUser.Arn in
+//     account 999999999999, or of the role "intruder".
 //
 // For example "stsfault throttle 2 AssumeRole", "stsfault 500 3",
 // "stsfault stall 1 AssumeRole 10s", "stsfault reset 1". Faults added by

@@ -31,36 +31,53 @@ const (
 	Stall
 	// Reset closes the connection without an answer, with a TCP reset.
 	Reset
+
+	// The kinds below forward the call and spoil moto's successful answer, the
+	// way a broken or hostile STS could; the client gets HTTP 200.
+
+	// NoKey answers with an empty Credentials.AccessKeyId.
+	NoKey
+	// NoSecret answers without Credentials.SecretAccessKey.
+	NoSecret
+	// NoExpiration answers without Credentials.Expiration.
+	NoExpiration
+	// Expired answers with credentials that expired an hour ago.
+	Expired
+	// OtherAccount answers with an AssumedRoleUser.Arn in account
+	// 999999999999.
+	OtherAccount
+	// OtherRole answers with an AssumedRoleUser.Arn of the role "intruder".
+	OtherRole
 )
 
-// String returns the name the stsfault command uses for k: "throttle",
-// "500", "stall", "reset", or "none" for NoFault.
-func (k FaultKind) String() string {
-	switch k {
-	case NoFault:
-		return "none"
-	case Throttle:
-		return "throttle"
-	case ServerError:
-		return "500"
-	case Stall:
-		return "stall"
-	case Reset:
-		return "reset"
-	default:
-		return "FaultKind(" + strconv.Itoa(int(k)) + ")"
-	}
+// faultNames are the names the stsfault command uses, by kind.
+var faultNames = map[FaultKind]string{
+	NoFault: "none", Throttle: "throttle", ServerError: "500", Stall: "stall", Reset: "reset",
+	NoKey: "nokey", NoSecret: "nosecret", NoExpiration: "noexpiration", Expired: "expired",
+	OtherAccount: "otheraccount", OtherRole: "otherrole",
 }
+
+// String returns the name the stsfault command uses for k: "throttle",
+// "500", "stall", "reset", "nokey", ..., or "none" for NoFault.
+func (k FaultKind) String() string {
+	if name, ok := faultNames[k]; ok {
+		return name
+	}
+	return "FaultKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// spoils reports whether k forwards the call and spoils its answer.
+func (k FaultKind) spoils() bool { return k >= NoKey && k <= OtherRole }
 
 // parseFaultKind returns the kind String names; "none" is not accepted,
 // since only an actual fault can be injected.
 func parseFaultKind(name string) (FaultKind, error) {
-	for _, k := range []FaultKind{Throttle, ServerError, Stall, Reset} {
+	for k := Throttle; k <= OtherRole; k++ {
 		if name == k.String() {
 			return k, nil
 		}
 	}
-	return NoFault, fmt.Errorf("unknown fault kind %q; want throttle, 500, stall or reset", name)
+	return NoFault, fmt.Errorf("unknown fault kind %q; want throttle, 500, stall, reset, nokey, nosecret, noexpiration, expired, otheraccount or otherrole", name)
 }
 
 // Fault is what the Recorder does to the next matching STS calls instead of,
@@ -83,10 +100,10 @@ type Fault struct {
 // fault. When several added faults match a call, the one added first
 // applies. Other traffic (S3, IAM, ...) is never faulted.
 //
-// AddFault panics if f.Kind is not Throttle, ServerError, Stall or Reset,
-// or f.Count is below 1: such a fault is a mistake in the test.
+// AddFault panics if f.Kind is not one of the fault kinds, or f.Count is
+// below 1: such a fault is a mistake in the test.
 func (r *Recorder) AddFault(f Fault) {
-	if f.Kind < Throttle || f.Kind > Reset {
+	if f.Kind < Throttle || f.Kind > OtherRole {
 		panic(fmt.Sprintf("mototest: AddFault with invalid kind %v", f.Kind))
 	}
 	if f.Count < 1 {
@@ -193,18 +210,42 @@ func stall(ctx context.Context, d time.Duration) bool {
 // of issued credentials to the response rewriting.
 type lifetimeKey struct{}
 
-// expirationElement matches the Expiration of issued credentials; it is the
-// only element named Expiration in STS responses.
-var expirationElement = regexp.MustCompile(`<Expiration>[^<]*</Expiration>`)
+// spoilKey is the context key under which ServeHTTP hands a fault that
+// spoils the answer to the response rewriting.
+type spoilKey struct{}
 
-// setExpiration rewrites Credentials.Expiration in a successful STS
-// response whose request carries a lifetime.
-func setExpiration(resp *http.Response) error {
+var (
+	// expirationElement matches the Expiration of issued credentials; it is
+	// the only element named Expiration in STS responses.
+	expirationElement = regexp.MustCompile(`<Expiration>[^<]*</Expiration>`)
+	accessKeyElement  = regexp.MustCompile(`<AccessKeyId>[^<]*</AccessKeyId>`)
+	secretElement     = regexp.MustCompile(`<SecretAccessKey>[^<]*</SecretAccessKey>`)
+	assumedAccount    = regexp.MustCompile(`(<Arn>arn:[a-z-]+:sts::)[0-9]{12}(:assumed-role/)`)
+	assumedRole       = regexp.MustCompile(`(<Arn>arn:[a-z-]+:sts::[0-9]{12}:assumed-role/)[^/<]+/`)
+)
+
+// spoilers rewrite a successful STS answer for each kind that spoils one.
+var spoilers = map[FaultKind]func(body []byte) []byte{
+	NoKey: func(b []byte) []byte {
+		return accessKeyElement.ReplaceAllLiteral(b, []byte("<AccessKeyId></AccessKeyId>"))
+	},
+	NoSecret:     func(b []byte) []byte { return secretElement.ReplaceAllLiteral(b, nil) },
+	NoExpiration: func(b []byte) []byte { return expirationElement.ReplaceAllLiteral(b, nil) },
+	Expired:      func(b []byte) []byte { return rewriteExpiration(b, time.Now().Add(-time.Hour)) },
+	OtherAccount: func(b []byte) []byte { return assumedAccount.ReplaceAll(b, []byte("${1}999999999999${2}")) },
+	OtherRole:    func(b []byte) []byte { return assumedRole.ReplaceAll(b, []byte("${1}intruder/")) },
+}
+
+// rewriteAnswer rewrites a successful STS response whose request carries a
+// lifetime (Credentials.Expiration) or a fault that spoils the answer.
+func rewriteAnswer(resp *http.Response) error {
 	if resp.Request == nil || resp.StatusCode != http.StatusOK {
 		return nil
 	}
-	lifetime, ok := resp.Request.Context().Value(lifetimeKey{}).(time.Duration)
-	if !ok {
+	ctx := resp.Request.Context()
+	lifetime, hasLifetime := ctx.Value(lifetimeKey{}).(time.Duration)
+	spoil, hasSpoil := ctx.Value(spoilKey{}).(FaultKind)
+	if !hasLifetime && !hasSpoil {
 		return nil
 	}
 	body, err := io.ReadAll(resp.Body)
@@ -219,7 +260,12 @@ func setExpiration(resp *http.Response) error {
 		}
 		resp.Header.Del("Content-Encoding")
 	}
-	body = rewriteExpiration(body, time.Now().Add(lifetime))
+	if hasLifetime {
+		body = rewriteExpiration(body, time.Now().Add(lifetime))
+	}
+	if hasSpoil {
+		body = spoilers[spoil](body)
+	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))
 	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))

@@ -360,6 +360,51 @@ func TestLifetimeRewritesExpiration(t *testing.T) {
 	}
 }
 
+func TestSpoiledAnswers(t *testing.T) {
+	const body = `<AssumeRoleResponse><AssumeRoleResult><AssumedRoleUser>` +
+		`<Arn>arn:aws:sts::111111111111:assumed-role/deploy/jane</Arn></AssumedRoleUser>` +
+		`<Credentials><AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>s3cret</SecretAccessKey>` +
+		`<Expiration>2030-01-01T00:00:00.000Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>`
+	tests := []struct {
+		kind       FaultKind
+		gone, want string
+	}{
+		{NoKey, "ASIA1", "<AccessKeyId></AccessKeyId>"},
+		{NoSecret, "s3cret", "<Credentials><AccessKeyId>ASIA1</AccessKeyId><Expiration>"},
+		{NoExpiration, "<Expiration>", "s3cret</SecretAccessKey></Credentials>"},
+		{Expired, "2030-01-01", "<Expiration>" + time.Now().Add(-time.Hour).UTC().Format("2006-01-02T15")},
+		{OtherAccount, "111111111111", "<Arn>arn:aws:sts::999999999999:assumed-role/deploy/jane</Arn>"},
+		{OtherRole, "/deploy/", "<Arn>arn:aws:sts::111111111111:assumed-role/intruder/jane</Arn>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind.String(), func(t *testing.T) {
+			if !tt.kind.spoils() {
+				t.Fatalf("%v does not spoil answers", tt.kind)
+			}
+			req, err := http.NewRequestWithContext(context.WithValue(t.Context(), spoilKey{}, tt.kind), http.MethodPost, "http://127.0.0.1/", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body)), Request: req}
+			if err := rewriteAnswer(resp); err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(got), tt.gone) || !strings.Contains(string(got), tt.want) {
+				t.Errorf("spoiled answer %s\nwant it without %q and with %q", got, tt.gone, tt.want)
+			}
+		})
+	}
+	for _, k := range []FaultKind{Throttle, ServerError, Stall, Reset} {
+		if k.spoils() {
+			t.Errorf("%v spoils answers; it should not forward them", k)
+		}
+	}
+}
+
 func TestSetExpiration(t *testing.T) {
 	const body = `<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIA1</AccessKeyId>` +
 		`<Expiration>2030-01-01T00:00:00.000Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>`
@@ -403,7 +448,7 @@ func TestSetExpiration(t *testing.T) {
 			if tt.encoding != "" {
 				resp.Header.Set("Content-Encoding", tt.encoding)
 			}
-			if err := setExpiration(resp); err != nil {
+			if err := rewriteAnswer(resp); err != nil {
 				t.Fatal(err)
 			}
 			got, err := io.ReadAll(resp.Body)
@@ -530,7 +575,7 @@ func TestFaultsAndLifetimeUnderConcurrency(t *testing.T) {
 }
 
 func TestFaultKindNames(t *testing.T) {
-	for _, k := range []FaultKind{Throttle, ServerError, Stall, Reset} {
+	for k := Throttle; k <= OtherRole; k++ {
 		got, err := parseFaultKind(k.String())
 		if err != nil || got != k {
 			t.Errorf("parseFaultKind(%q) = %v, %v; want %v", k.String(), got, err, k)
@@ -547,7 +592,7 @@ func TestAddFaultPanicsOnMistakes(t *testing.T) {
 	rec := newTestRecorder(t, moto.URL)
 	for _, f := range []Fault{
 		{Count: 1},
-		{Count: 1, Kind: Reset + 1},
+		{Count: 1, Kind: OtherRole + 1},
 		{Count: 0, Kind: Throttle},
 		{Count: -1, Kind: Stall},
 	} {

@@ -131,7 +131,7 @@ func NewRecorder(target string) (*Recorder, error) {
 				if err := realSTSErrors(resp); err != nil {
 					return err
 				}
-				return setExpiration(resp)
+				return rewriteAnswer(resp)
 			},
 		},
 	}
@@ -245,6 +245,9 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	if lifetime != 0 {
 		req = req.WithContext(context.WithValue(req.Context(), lifetimeKey{}, lifetime))
+	}
+	if fault.Kind.spoils() {
+		req = req.WithContext(context.WithValue(req.Context(), spoilKey{}, fault.Kind))
 	}
 	r.proxy.ServeHTTP(cw, req)
 	r.finish(call, cw)
