@@ -99,6 +99,13 @@ func ForServer(url, token, region string) Environment {
 	return e
 }
 
+// UseSharedFiles points the command at other AWS shared config and credentials files.
+func (e *Environment) UseSharedFiles(config, credentials string) {
+	e.Set = append(e.Set,
+		shellenv.Var{Name: "AWS_CONFIG_FILE", Value: config},
+		shellenv.Var{Name: "AWS_SHARED_CREDENTIALS_FILE", Value: credentials})
+}
+
 // ForCommand returns e without rolehop's own secret inputs: the keyring passphrase and an MFA
 // code are for rolehop, and a command it runs has no use for them. (rolehop env does not unset
 // them: that would change the user's own shell.)

@@ -2,11 +2,14 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/rolehop/rolehop/internal/awsenv"
+	"github.com/rolehop/rolehop/internal/awsfiles"
 	"github.com/rolehop/rolehop/internal/credserver"
 	"github.com/rolehop/rolehop/internal/run"
 	"github.com/spf13/pflag"
@@ -40,11 +43,35 @@ func (a *app) execServer(ctx context.Context, flags *pflag.FlagSet, first *sessi
 	defer srv.Close()
 	e := awsenv.ForServer(srv.URL(), srv.Token(), first.chain.Region())
 	e.Extend(first.envs)
+	files, cleanup, err := a.sharedFilesWithoutIdentity()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	e.UseSharedFiles(files.Config, files.Credentials)
 	status, err := run.Command(ctx, argv, e.ForCommand().Apply(a.sys.Environ))
 	if err != nil {
 		return &exitError{code: status, err: err}
 	}
 	return childStatus(status)
+}
+
+// sharedFilesWithoutIdentity writes copies of the AWS shared files without their identity
+// settings into a private directory, for the command of exec --server: every SDK reads the
+// shared files' profile before the endpoint, so a [default] with keys, a role, SSO or a
+// credential_process would outrank it. The copies hold no secret; cleanup removes them.
+func (a *app) sharedFilesWithoutIdentity() (awsfiles.Files, func(), error) {
+	dir, err := os.MkdirTemp("", "rolehop-server-")
+	if err != nil {
+		return awsfiles.Files{}, nil, fmt.Errorf("exec --server: %w", err)
+	}
+	cleanup := func() { _ = os.RemoveAll(dir) }
+	files, err := awsfiles.WithoutIdentity(awsfiles.Locate(a.sys.LookupEnv), dir)
+	if err != nil {
+		cleanup()
+		return awsfiles.Files{}, nil, fmt.Errorf("exec --server: AWS shared files for the command: %w", err)
+	}
+	return files, cleanup, nil
 }
 
 // serverLog reports refresh failures on stderr even without --debug: a long run should say why
