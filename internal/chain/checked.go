@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/rolehop/rolehop/internal/credcheck"
 	"github.com/rolehop/rolehop/internal/plan"
 )
@@ -33,39 +34,46 @@ func refused(err error) error { return &refusedError{err} }
 
 func (c *checkedSTS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, opts ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
 	out, err := c.client.AssumeRole(ctx, in, opts...)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		err = c.answer(out.Credentials, out.AssumedRoleUser, true)
 	}
-	if err := credcheck.Issued(out.Credentials, c.now()); err != nil {
-		return nil, refused(err)
-	}
-	if err := credcheck.AssumedRole(c.role, out.AssumedRoleUser); err != nil {
-		return nil, refused(err)
-	}
-	return out, nil
+	return orNil(out, err)
 }
 
 func (c *checkedSTS) AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleWithWebIdentityInput, opts ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error) {
 	out, err := c.client.AssumeRoleWithWebIdentity(ctx, in, opts...)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		err = c.answer(out.Credentials, out.AssumedRoleUser, true)
 	}
-	if err := credcheck.Issued(out.Credentials, c.now()); err != nil {
-		return nil, refused(err)
-	}
-	if err := credcheck.AssumedRole(c.role, out.AssumedRoleUser); err != nil {
-		return nil, refused(err)
-	}
-	return out, nil
+	return orNil(out, err)
 }
 
 func (c *checkedSTS) GetSessionToken(ctx context.Context, in *sts.GetSessionTokenInput, opts ...func(*sts.Options)) (*sts.GetSessionTokenOutput, error) {
 	out, err := c.client.GetSessionToken(ctx, in, opts...)
+	if err == nil {
+		err = c.answer(out.Credentials, nil, false)
+	}
+	return orNil(out, err)
+}
+
+// answer checks the credentials of an answer and, for a role, whose session they are.
+func (c *checkedSTS) answer(creds *types.Credentials, user *types.AssumedRoleUser, role bool) error {
+	if err := credcheck.Issued(creds, c.now()); err != nil {
+		return refused(err)
+	}
+	if !role {
+		return nil
+	}
+	if err := credcheck.AssumedRole(c.role, user); err != nil {
+		return refused(err)
+	}
+	return nil
+}
+
+// orNil hands on an answer only when there is no error.
+func orNil[T any](out *T, err error) (*T, error) {
 	if err != nil {
 		return nil, err
-	}
-	if err := credcheck.Issued(out.Credentials, c.now()); err != nil {
-		return nil, refused(err)
 	}
 	return out, nil
 }
