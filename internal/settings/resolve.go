@@ -80,8 +80,9 @@ type resolver struct {
 	res   *Result
 	// named is the --config value, when the user named the file to read.
 	named value
-	// verdicts holds each file's trust, by absolute path.
-	verdicts map[string]trust.Verdict
+	// verdicts holds each file's trust, by absolute path; trustErrs why it could not be had.
+	verdicts  map[string]trust.Verdict
+	trustErrs map[string]error
 }
 
 func newResolver(in Inputs) *resolver {
@@ -99,9 +100,7 @@ func Resolve(in Inputs) (*Result, error) {
 	if err := r.loadFile(); err != nil {
 		return nil, err
 	}
-	if err := r.trustFiles(); err != nil {
-		return nil, err
-	}
+	r.trustFiles()
 	if err := r.build(); err != nil {
 		return nil, err
 	}

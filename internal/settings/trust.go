@@ -16,18 +16,21 @@ type FileTrust struct {
 }
 
 // trustFiles gives every file read its verdict. A file named with --config (or ROLEHOP_CONFIG)
-// is trusted without asking: the user chose it.
-func (r *resolver) trustFiles() error {
+// is trusted without asking: the user chose it. A check that fails (a malformed trust list, say)
+// leaves the file untrusted, and is an error only once the file would run a program: settings
+// that need no trust must not stop working.
+func (r *resolver) trustFiles() {
 	r.verdicts = map[string]trust.Verdict{}
+	r.trustErrs = map[string]error{}
 	for _, path := range r.file.Files() {
 		v, err := r.verdict(path)
 		if err != nil {
-			return err
+			r.trustErrs[path] = err
+			v = trust.Verdict{Why: "cannot tell: " + err.Error()}
 		}
 		r.verdicts[path] = v
 		r.res.Trust = append(r.res.Trust, FileTrust{File: r.display(path), Verdict: v})
 	}
-	return nil
 }
 
 func (r *resolver) verdict(path string) (trust.Verdict, error) {
@@ -45,6 +48,9 @@ func (r *resolver) verdict(path string) (trust.Verdict, error) {
 // not trusted: any repository can carry a rolehop.hcl, and discovery reads every one above the
 // working directory.
 func (r *resolver) checkTrusted(key string, pos configfile.Pos) error {
+	if err := r.trustErrs[pos.File]; err != nil {
+		return err
+	}
 	v := r.verdicts[pos.File]
 	if v.Trusted {
 		return nil

@@ -211,19 +211,32 @@ func TestFileVerdicts(t *testing.T) {
 	}
 }
 
-// TestTrustCheckErrors shows that a failing trust check stops the resolution, and that without
-// a check no discovered file is trusted.
+// TestTrustCheckErrors shows that a failing trust check stops the resolution when the file would
+// run a program, and only then; and that without a check no discovered file is trusted.
 func TestTrustCheckErrors(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "rolehop.hcl"), []byte("root = true\nauth_provider_cmd = \"./p.sh\"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := filepath.Join(dir, "rolehop.hcl")
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	AddFlags(fs)
 	noEnv := func(string) (string, bool) { return "", false }
 	boom := errors.New("/home/jane/.config/rolehop/trusted:3: not a SHA-256 in hex, two spaces and a path")
-	_, err := Resolve(Inputs{Flags: fs, LookupEnv: noEnv, Dir: dir,
-		Trusted: func(string, [sha256.Size]byte) (trust.Verdict, error) { return trust.Verdict{}, boom }})
+	failing := func(string, [sha256.Size]byte) (trust.Verdict, error) { return trust.Verdict{}, boom }
+
+	if err := os.WriteFile(file, []byte("root = true\nregion = \"eu-west-1\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Resolve(Inputs{Flags: fs, LookupEnv: noEnv, Dir: dir, Trusted: failing})
+	if err != nil {
+		t.Fatalf("data only: %v; the trust check's failure must not matter", err)
+	}
+	if want := (FileTrust{File: "rolehop.hcl", Verdict: trust.Verdict{Why: "cannot tell: " + boom.Error()}}); len(res.Trust) != 1 || res.Trust[0] != want {
+		t.Errorf("trust = %+v, want %+v", res.Trust, want)
+	}
+
+	if err := os.WriteFile(file, []byte("root = true\nauth_provider_cmd = \"./p.sh\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Resolve(Inputs{Flags: fs, LookupEnv: noEnv, Dir: dir, Trusted: failing})
 	if !errors.Is(err, boom) {
 		t.Errorf("error = %v, want the trust check's", err)
 	}

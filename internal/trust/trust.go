@@ -33,6 +33,9 @@ type Policy struct {
 	Dirs []string
 	// List holds the files trusted one by one; nil means none.
 	List *List
+	// listErr is why the list could not be read. It matters only for a file that no directory
+	// trusts: CI may list its directories and have no home directory.
+	listErr error
 }
 
 // FromEnv reads the policy of the environment: the directories in ROLEHOP_TRUSTED_PATHS and the
@@ -43,15 +46,13 @@ func FromEnv(lookupEnv func(string) (string, bool)) (Policy, error) {
 	if err != nil {
 		return Policy{}, err
 	}
+	p := Policy{Dirs: dirs}
 	path, err := ListPath(lookupEnv)
-	if err != nil {
-		return Policy{}, err
+	if err == nil {
+		p.List, err = Load(path)
 	}
-	list, err := Load(path)
-	if err != nil {
-		return Policy{}, err
-	}
-	return Policy{Dirs: dirs, List: list}, nil
+	p.listErr = err
+	return p, nil
 }
 
 // Check says whether the file at path, whose content as read has the SHA-256 sum, is trusted.
@@ -66,6 +67,9 @@ func (p Policy) Check(path string, sum [sha256.Size]byte) (Verdict, error) {
 		if Below(d, real) {
 			return Verdict{Trusted: true, Why: "below " + d + " in " + PathsEnv}, nil
 		}
+	}
+	if p.listErr != nil {
+		return Verdict{}, p.listErr
 	}
 	if p.List != nil {
 		if e, ok := p.List.Lookup(real); ok {

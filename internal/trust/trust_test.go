@@ -334,7 +334,23 @@ func TestFromEnv(t *testing.T) {
 	if _, err := FromEnv(lookup); err == nil || !strings.Contains(err.Error(), "env ROLEHOP_TRUSTED_PATHS") {
 		t.Errorf("relative entry: %v; want an error naming the variable", err)
 	}
+	// Without a home there is no list, but the directories still count.
+	env[PathsEnv] = filepath.Join(root, "ci")
+	delete(env, "HOME")
+	if p, err = FromEnv(lookup); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := p.Check(file, [sha256.Size]byte{}); err != nil || !v.Trusted {
+		t.Errorf("no HOME, file below %s: %+v, %v; want trusted", PathsEnv, v, err)
+	}
 	env[PathsEnv] = ""
+	if p, err = FromEnv(lookup); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Check(file, [sha256.Size]byte{}); err == nil || !strings.HasPrefix(err.Error(), "neither XDG_CONFIG_HOME nor HOME is set") {
+		t.Errorf("no HOME, no directories: %v; want an error saying so", err)
+	}
+	env["HOME"] = root
 	list := filepath.Join(root, ".config", "rolehop", "trusted")
 	if err := os.MkdirAll(filepath.Dir(list), 0o700); err != nil {
 		t.Fatal(err)
@@ -342,7 +358,10 @@ func TestFromEnv(t *testing.T) {
 	if err := os.WriteFile(list, []byte("garbage\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := FromEnv(lookup); err == nil || !strings.HasPrefix(err.Error(), list+":1: ") {
+	if p, err = FromEnv(lookup); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Check(file, [sha256.Size]byte{}); err == nil || !strings.HasPrefix(err.Error(), list+":1: ") {
 		t.Errorf("malformed list: %v; want an error naming %s:1", err, list)
 	}
 }
