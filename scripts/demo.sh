@@ -28,6 +28,8 @@ export AWS_CONFIG_FILE="$work/aws-config" AWS_SHARED_CREDENTIALS_FILE="$work/aws
 # rolehop's cache lives in an encrypted file keyring inside the demo's own HOME.
 export HOME="$work/home" ROLEHOP_KEYRING_BACKEND=file ROLEHOP_KEYRING_PASSPHRASE=demo-passphrase
 mkdir -p "$HOME"
+# Its list of trusted rolehop.hcl files, too (none: the demo's file only names a role).
+unset XDG_CONFIG_HOME ROLEHOP_TRUSTED_PATHS
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_CLI_CONFIG_FILE="$work/terraformrc"
 : >"$TF_CLI_CONFIG_FILE"
 role=arn:aws:iam::111111111111:role/deploy

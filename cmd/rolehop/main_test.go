@@ -76,6 +76,10 @@ func setupScript(env *testscript.Env) error {
 		"ROLEHOP_KEYRING_PASSPHRASE": "script-keyring-passphrase",
 		"ROLEHOP_NO_CACHE":           "1",
 		"CHECKPOINT_DISABLE":         "1",
+		// The list of trusted rolehop.hcl files is the script's own, under its HOME, and no
+		// directory is trusted wholesale unless a script says so.
+		"XDG_CONFIG_HOME":       "",
+		"ROLEHOP_TRUSTED_PATHS": "",
 	} {
 		env.Setenv(k, v)
 	}

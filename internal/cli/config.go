@@ -86,6 +86,9 @@ func writeConfigText(w io.Writer, res *settings.Result) error {
 		return err
 	}
 	fmt.Fprintln(w)
+	if err := writeTrust(w, res.Trust); err != nil {
+		return err
+	}
 	p := &res.Plan
 	base := "AWS SDK default chain (environment, shared files, SSO, container, instance metadata)"
 	switch {
@@ -111,6 +114,30 @@ func writeConfigText(w io.Writer, res *settings.Result) error {
 	}
 	fmt.Fprintf(w, "  STS region: %s\n\nPrecedence: flag, then environment variable, then the nearest rolehop.hcl, then default.\n", p.STSRegion())
 	return nil
+}
+
+// writeTrust says of each file read whether it may set the settings that run a program.
+func writeTrust(w io.Writer, files []settings.FileTrust) error {
+	if len(files) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "Files, nearest first (only a trusted one may set auth_provider_cmd or mfa_token_cmd):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, f := range files {
+		fmt.Fprintf(tw, "  %s\t%s (%s)\n", f.File, trustWord(f.Trusted), f.Why)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+func trustWord(trusted bool) string {
+	if trusted {
+		return "trusted"
+	}
+	return "not trusted"
 }
 
 func writeHop(w io.Writer, i int, h *plan.Hop) {
@@ -169,6 +196,11 @@ func writeConfigJSON(w io.Writer, res *settings.Result) error {
 		Values map[string]string `json:"values"`
 		Source map[string]string `json:"sources"`
 	}
+	type trustJSON struct {
+		File    string `json:"file"`
+		Trusted bool   `json:"trusted"`
+		Why     string `json:"why"`
+	}
 	type providerJSON struct {
 		Program string `json:"program"`
 		Source  string `json:"source"`
@@ -176,12 +208,16 @@ func writeConfigJSON(w io.Writer, res *settings.Result) error {
 	}
 	out := struct {
 		Files        []string      `json:"files"`
+		Trust        []trustJSON   `json:"trust"`
 		Settings     []setRow      `json:"settings"`
 		Profile      string        `json:"profile,omitempty"`
 		AuthProvider *providerJSON `json:"auth_provider,omitempty"`
 		Region       string        `json:"sts_region"`
 		Chain        []hopJSON     `json:"chain"`
-	}{Files: res.Files, Settings: rows(res), Profile: res.Plan.Profile, Region: res.Plan.STSRegion(), Chain: []hopJSON{}}
+	}{Files: res.Files, Trust: []trustJSON{}, Settings: rows(res), Profile: res.Plan.Profile, Region: res.Plan.STSRegion(), Chain: []hopJSON{}}
+	for _, f := range res.Trust {
+		out.Trust = append(out.Trust, trustJSON{File: f.File, Trusted: f.Trusted, Why: f.Why})
+	}
 	if ap := res.Plan.AuthProvider; ap != nil {
 		out.AuthProvider = &providerJSON{Program: authprovider.Program(ap.Command), Source: ap.Origin, Timeout: plan.FormatDuration(ap.Timeout)}
 	}

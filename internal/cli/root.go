@@ -39,7 +39,7 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 	}
 	root.PersistentFlags().BoolVar(&a.debug, "debug", false, "log settings and STS calls to stderr (never secrets) [env ROLEHOP_LOG=debug]")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(a.execCmd(), a.envCmd(), a.whoamiCmd(), a.configCmd(), a.credentialsCmd(), a.cacheCmd(), a.credentialProcessCmd(), a.versionCmd())
+	root.AddCommand(a.execCmd(), a.envCmd(), a.whoamiCmd(), a.configCmd(), a.credentialsCmd(), a.cacheCmd(), a.credentialProcessCmd(), a.trustCmd(), a.versionCmd())
 	root.InitDefaultCompletionCmd()
 	// Every Use line already says where the options go.
 	var quiet func(*cobra.Command)
@@ -88,12 +88,15 @@ func credentialCommand(c *cobra.Command) *cobra.Command {
 
 // resolve takes the settings from flags, environment and files, and logs them.
 func (a *app) resolve(flags *pflag.FlagSet) (*settings.Result, error) {
-	res, err := settings.Resolve(settings.Inputs{Flags: flags, LookupEnv: a.sys.LookupEnv, Dir: a.sys.Dir, Stderr: a.sys.Stderr})
+	res, err := settings.Resolve(settings.Inputs{Flags: flags, LookupEnv: a.sys.LookupEnv, Dir: a.sys.Dir, Stderr: a.sys.Stderr, Trusted: a.trusted()})
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range res.Entries {
 		a.log.Debug("setting", "name", e.Key, "value", e.Value, "source", e.Source.String())
+	}
+	for _, f := range res.Trust {
+		a.log.Debug("config file", "file", f.File, "trusted", f.Trusted, "why", f.Why)
 	}
 	return res, nil
 }

@@ -8,6 +8,7 @@
 package configfile
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -90,6 +91,8 @@ type Config struct {
 type file struct {
 	path    string
 	display string
+	// sum is the SHA-256 of the content parsed.
+	sum [sha256.Size]byte
 	// attrs are the top-level attributes, iam_role included.
 	attrs  map[string]*hclsyntax.Attribute
 	blocks []*hclsyntax.Block // assume_role blocks, in source order
@@ -133,6 +136,29 @@ func Discover(dir string, env func(string) (string, bool)) (*Config, error) {
 	}
 }
 
+// Nearest returns the path of the first FileName from dir up to the filesystem root, without
+// reading it; ok is false when there is none.
+func Nearest(dir string) (path string, ok bool, err error) {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return "", false, fmt.Errorf("find %s: %w", FileName, err)
+	}
+	for {
+		path := filepath.Join(d, FileName)
+		switch _, err := os.Stat(path); {
+		case err == nil:
+			return path, true, nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return "", false, fmt.Errorf("find %s: %w", FileName, err)
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", false, nil
+		}
+		d = parent
+	}
+}
+
 // Load loads exactly the file at path, whatever its name, and no other; root
 // is not evaluated. env is as for Discover.
 func Load(path string, env func(string) (string, bool)) (*Config, error) {
@@ -169,6 +195,17 @@ func (c *Config) Files() []string {
 		paths[i] = f.path
 	}
 	return paths
+}
+
+// Sum returns the SHA-256 of the content read from the file at path, one of Files; ok is false
+// for any other path.
+func (c *Config) Sum(path string) (sum [sha256.Size]byte, ok bool) {
+	for _, f := range c.files {
+		if f.path == path {
+			return f.sum, true
+		}
+	}
+	return sum, false
 }
 
 // String evaluates the top-level attribute name, which must be of string or
@@ -266,7 +303,7 @@ func (c *Config) isRoot(f *file) (bool, error) {
 
 // parse parses and checks one file without evaluating any expression.
 func (c *Config) parse(path string, src []byte) (*file, error) {
-	f := &file{path: path, display: c.display(path)}
+	f := &file{path: path, display: c.display(path), sum: sha256.Sum256(src)}
 	// hcl quotes the file name in some messages, so give it the display path.
 	hf, diags := hclsyntax.ParseConfig(src, f.display, hcl.InitialPos)
 	if d := firstError(diags); d != nil {

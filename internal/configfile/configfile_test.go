@@ -1,6 +1,7 @@
 package configfile
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -754,5 +755,46 @@ func TestConcurrentUse(t *testing.T) {
 func TestPosZero(t *testing.T) {
 	if got := (Pos{}).String(); got != "" {
 		t.Errorf("Pos{}.String() = %q, want empty", got)
+	}
+}
+
+// TestSum shows that each file read carries the SHA-256 of the very bytes parsed, for the trust
+// check.
+func TestSum(t *testing.T) {
+	const near, far = `region = "eu-west-1"`, `root = true`
+	root := tree(t, map[string]string{"a/" + FileName: near, FileName: far})
+	c, err := Discover(filepath.Join(root, "a"), envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, content := range map[string]string{filepath.Join(root, "a", FileName): near, filepath.Join(root, FileName): far} {
+		if got, ok := c.Sum(path); !ok || got != sha256.Sum256([]byte(content)) {
+			t.Errorf("Sum(%s) = %x, %v; want the SHA-256 of %q", path, got, ok, content)
+		}
+	}
+	if _, ok := c.Sum(filepath.Join(root, "b", FileName)); ok {
+		t.Error("Sum of a file not read: ok")
+	}
+}
+
+func TestNearest(t *testing.T) {
+	root := tree(t, map[string]string{"a/" + FileName: "", "a/b/c/.keep": "", "x/.keep": ""})
+	tests := []struct {
+		dir, want string
+		ok        bool
+	}{
+		{"a", filepath.Join(root, "a", FileName), true},
+		{"a/b/c", filepath.Join(root, "a", FileName), true},
+		{"x", "", false},
+	}
+	for _, tt := range tests {
+		got, ok, err := Nearest(filepath.Join(root, tt.dir))
+		// Files above the temporary directory are not the test's; only a find inside it counts.
+		if !tt.ok && ok && !strings.HasPrefix(got, root) {
+			ok, got = false, ""
+		}
+		if err != nil || ok != tt.ok || got != tt.want {
+			t.Errorf("Nearest(%s) = %q, %v, %v; want %q, %v", tt.dir, got, ok, err, tt.want, tt.ok)
+		}
 	}
 }

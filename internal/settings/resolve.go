@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/rolehop/rolehop/internal/configfile"
 	"github.com/rolehop/rolehop/internal/plan"
+	"github.com/rolehop/rolehop/internal/trust"
 	"github.com/spf13/pflag"
 )
 
@@ -23,6 +25,10 @@ type Inputs struct {
 	Dir string
 	// Stderr is where a program run for an MFA code writes (the user's terminal).
 	Stderr io.Writer
+	// Trusted says whether the discovered rolehop.hcl at path, whose content as read has the
+	// SHA-256 sum, may set the settings that run a program (auth_provider_cmd, mfa_token_cmd).
+	// Nil trusts none. A file named with --config is trusted without asking.
+	Trusted func(path string, sum [sha256.Size]byte) (trust.Verdict, error)
 }
 
 // Result is the outcome of resolving every setting.
@@ -33,6 +39,8 @@ type Result struct {
 	Entries []Entry
 	// Files are the rolehop.hcl files read, nearest first.
 	Files []string
+	// Trust says, for each of Files, whether it may set the settings that run a program.
+	Trust []FileTrust
 	// Store says where secrets and cached credentials are kept.
 	Store Store
 }
@@ -70,6 +78,11 @@ type resolver struct {
 	file  *configfile.Config
 	specs map[string]Spec
 	res   *Result
+	// named is the --config value, when the user named the file to read.
+	named value
+	// verdicts holds each file's trust, by absolute path; trustErrs why it could not be had.
+	verdicts  map[string]trust.Verdict
+	trustErrs map[string]error
 }
 
 func newResolver(in Inputs) *resolver {
@@ -87,6 +100,7 @@ func Resolve(in Inputs) (*Result, error) {
 	if err := r.loadFile(); err != nil {
 		return nil, err
 	}
+	r.trustFiles()
 	if err := r.build(); err != nil {
 		return nil, err
 	}
@@ -99,6 +113,7 @@ func (r *resolver) loadFile() error {
 		return err
 	}
 	if cfg.set {
+		r.named = cfg
 		r.file, err = configfile.Load(cfg.raw, r.in.LookupEnv)
 		if err != nil {
 			return fmt.Errorf("%s: %w", cfg.src, err)
@@ -141,6 +156,11 @@ func (r *resolver) lookup(key string) (value, error) {
 			return value{}, err
 		}
 		if ok && strings.TrimSpace(v) != "" {
+			if s.RunsProgram {
+				if err := r.checkTrusted(key, pos); err != nil {
+					return value{}, err
+				}
+			}
 			return value{raw: v, src: r.fileSource(pos), set: true}, nil
 		}
 	}

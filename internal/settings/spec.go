@@ -59,6 +59,9 @@ type Spec struct {
 	Bool bool
 	// ExecOnly settings have their flag on exec alone (AddExecFlags).
 	ExecOnly bool
+	// RunsProgram settings name a program rolehop runs: a rolehop.hcl may set them only when
+	// it is trusted (see Inputs.Trusted).
+	RunsProgram bool
 	// Usage is the help text; a back-quoted word in it names the flag's argument.
 	Usage string
 }
@@ -93,7 +96,7 @@ func Specs() []Spec {
 		{Key: KeyWebIdentityTokenEnv, Flag: "web-identity-token-env", Env: []string{"ROLEHOP_WEB_IDENTITY_TOKEN_ENV"}, InFile: true,
 			Usage: "GitLab: the `VARIABLE` its id_tokens keyword fills (default ROLEHOP_OIDC_TOKEN, then GITLAB_OIDC_TOKEN)"},
 		{Key: KeyAuthProviderCmd, Flag: "auth-provider-cmd", HiddenAliases: []string{"terragrunt-auth-provider-cmd"},
-			Env: []string{"ROLEHOP_AUTH_PROVIDER_CMD", "TG_AUTH_PROVIDER_CMD", "TERRAGRUNT_AUTH_PROVIDER_CMD"}, InFile: true,
+			Env: []string{"ROLEHOP_AUTH_PROVIDER_CMD", "TG_AUTH_PROVIDER_CMD", "TERRAGRUNT_AUTH_PROVIDER_CMD"}, InFile: true, RunsProgram: true,
 			Usage: "run `COMMAND` first; its JSON may give base credentials, a first role and variables (Terragrunt's schema)"},
 		{Key: KeyAuthProviderTimeout, Flag: "auth-provider-timeout", Env: []string{"ROLEHOP_AUTH_PROVIDER_TIMEOUT"}, InFile: true,
 			Usage: "stop the auth provider after `DURATION` (default 5m)"},
@@ -101,7 +104,7 @@ func Specs() []Spec {
 			Usage: "MFA device `SERIAL` (arn:aws:iam::ACCOUNT:mfa/NAME): get an MFA session before assuming roles"},
 		{Key: KeyTokenCode, Flag: "token-code", Aliases: []string{"mfa-token"}, Env: []string{"ROLEHOP_TOKEN_CODE"}, Secret: true,
 			Usage: "the 6-digit MFA `CODE` (default: --mfa-token-cmd, else asked on the terminal)"},
-		{Key: KeyMFATokenCmd, Flag: "mfa-token-cmd", Env: []string{"ROLEHOP_MFA_TOKEN_CMD"}, InFile: true,
+		{Key: KeyMFATokenCmd, Flag: "mfa-token-cmd", Env: []string{"ROLEHOP_MFA_TOKEN_CMD"}, InFile: true, RunsProgram: true,
 			Usage: "run `COMMAND` to get the MFA code, e.g. 'ykman oath accounts code --single aws'"},
 		{Key: KeyMFASessionDuration, Flag: "mfa-session-duration", Env: []string{"ROLEHOP_MFA_SESSION_DURATION"}, InFile: true,
 			Usage: "how long the MFA session lasts, `DURATION` 15m to 36h (default 12h)"},
