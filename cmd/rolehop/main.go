@@ -27,6 +27,7 @@ func run() int {
 		Stderr:    os.Stderr,
 		LookupEnv: os.LookupEnv,
 		Environ:   os.Environ(),
+		Setenv:    os.Setenv,
 		Dir:       dir,
 	})
 }

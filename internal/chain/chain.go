@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,6 +53,8 @@ type Options struct {
 	// STSTimeout bounds each step's STS call, retries included; 0 means 30s. Asking for an MFA
 	// code does not count.
 	STSTimeout time.Duration
+	// LookupEnv reads the environment the AWS SDK reads; nil means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
 }
 
 // DefaultSTSTimeout bounds each STS step when Options.STSTimeout is 0.
@@ -66,6 +69,16 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 	if o.STSTimeout <= 0 {
 		o.STSTimeout = DefaultSTSTimeout
 	}
+	if o.LookupEnv == nil {
+		o.LookupEnv = os.LookupEnv
+	}
+	if err := checkEndpoints(o.LookupEnv); err != nil {
+		return nil, err
+	}
+	envExpires, err := envSession(p, o.LookupEnv, time.Now())
+	if err != nil {
+		return nil, err
+	}
 	// Each attempt gets a third of the time, at most 10s, so a stalled answer is retried.
 	attempt := min(o.STSTimeout/3, 10*time.Second)
 	opts := []func(*config.LoadOptions) error{
@@ -77,7 +90,7 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 	if p.Region != "" {
 		opts = append(opts, config.WithRegion(p.Region))
 	}
-	if p.Credentials != nil || p.StoredCredentials != "" || len(p.Hops) > 0 && p.Hops[0].WebIdentityToken != nil {
+	if !p.BaseFromSDK() {
 		// The SDK's own chain is not needed, so do not let it resolve (and trip over, say, an
 		// AWS_WEB_IDENTITY_TOKEN_FILE without AWS_ROLE_ARN).
 		opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
@@ -98,7 +111,7 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 	if c.cfg.Region == "" {
 		c.cfg.Region = p.STSRegion()
 	}
-	if err := c.base(p, o.Keys); err != nil {
+	if err := c.base(p, o.Keys, envExpires); err != nil {
 		return nil, err
 	}
 	if m := p.MFA; m != nil && !m.OnAssume {
@@ -111,10 +124,13 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 }
 
 // base sets the base credentials: long-term keys from the secret store, an auth provider's,
-// or the SDK's chain (a profile, the environment, SSO, ...).
-func (c *Chain) base(p *plan.Plan, keys func(string) (aws.Credentials, error)) error {
+// or the SDK's chain (a profile, the environment, SSO, ...). envExpires, when set, is when the
+// environment's session credentials expire.
+func (c *Chain) base(p *plan.Plan, keys func(string) (aws.Credentials, error), envExpires time.Time) error {
 	base, name := c.cfg.Credentials, profileName(p)
 	switch {
+	case !envExpires.IsZero():
+		base = expiring{inner: base, expires: envExpires}
 	case p.StoredCredentials != "":
 		if keys == nil {
 			return fmt.Errorf("%s: no secret store to read credentials %q from", p.StoredOrigin, p.StoredCredentials)
@@ -315,7 +331,10 @@ func maskKey(id string) string {
 }
 
 func expiry(c aws.Credentials) string {
-	if !c.CanExpire {
+	switch {
+	case !c.CanExpire && c.SessionToken != "":
+		return "unknown"
+	case !c.CanExpire:
 		return "never"
 	}
 	return c.Expires.UTC().Format(time.RFC3339)

@@ -30,6 +30,9 @@ type System struct {
 	Stderr    io.Writer
 	LookupEnv func(string) (string, bool)
 	Environ   []string
+	// Setenv sets a variable in rolehop's own environment, which the programs the AWS SDK runs
+	// (a profile's credential_process) inherit; nil leaves the environment alone.
+	Setenv func(key, value string) error
 	// Dir is the working directory.
 	Dir string
 }
@@ -44,6 +47,9 @@ type app struct {
 	// background is set while exec --server refreshes credentials behind a running command,
 	// which owns the terminal's input then.
 	background bool
+	// outerProfiles are the profiles rolehop processes further up are loading (see loopEnv), as
+	// rolehop found them when it started.
+	outerProfiles []string
 }
 
 // exitError carries the status a failure should exit with.
@@ -81,6 +87,10 @@ func Main(ctx context.Context, sys System) int {
 	var status childStatus
 	if errors.As(err, &status) {
 		return int(status)
+	}
+	var loop *loopError
+	if errors.As(err, &loop) && loop.quiet {
+		return loopStatus
 	}
 	code := ExitError
 	var ue *usageError

@@ -61,9 +61,17 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 	return root
 }
 
-// setup prepares the logger before any command runs.
+// setup prepares the logger before any command runs. ROLEHOP_LOG=info is the level without
+// --debug: only exec --server's refresh messages are logged at it.
 func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	level, _ := a.sys.LookupEnv("ROLEHOP_LOG")
+	level = strings.TrimSpace(level)
+	if level != "" && !strings.EqualFold(level, "debug") && !strings.EqualFold(level, "info") {
+		return fmt.Errorf("env ROLEHOP_LOG: %q is not debug or info", level)
+	}
+	if outer, _ := a.sys.LookupEnv(loopEnv); outer != "" {
+		a.outerProfiles = strings.Split(outer, "\n")
+	}
 	if a.debug || strings.EqualFold(level, "debug") {
 		a.log = slog.New(slog.NewTextHandler(a.sys.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	} else {
@@ -134,13 +142,17 @@ func (a *app) credentials(ctx context.Context, flags *pflag.FlagSet) (*session, 
 	if err != nil {
 		return nil, err
 	}
-	ch, err := chain.New(ctx, &p, chain.Options{Log: a.log, Cache: cache, Keys: keys, STSTimeout: res.Store.STSTimeout})
+	profile := chain.SDKProfile(&p, a.sys.LookupEnv)
+	if err := a.enterProfile(profile, p.ProfileOrigin); err != nil {
+		return nil, err
+	}
+	ch, err := chain.New(ctx, &p, chain.Options{Log: a.log, Cache: cache, Keys: keys, STSTimeout: res.Store.STSTimeout, LookupEnv: a.sys.LookupEnv})
 	if err != nil {
 		return nil, err
 	}
 	creds, err := ch.Retrieve(ctx)
 	if err != nil {
-		return nil, err
+		return nil, a.loopOr(err, profile, p.ProfileOrigin)
 	}
 	s := &session{chain: ch, creds: creds, store: res.Store}
 	for _, e := range p.Envs {

@@ -40,15 +40,18 @@ func (s cacheStore) Get(key string) ([]byte, bool, error) {
 }
 
 // storeOptions opens what a credential-fetching run needs from the store: the cache (unless
-// turned off, and silently off when no store can be used) and stored long-term keys.
+// turned off, and silently off when no store can be used and none was chosen) and stored
+// long-term keys.
 func (a *app) storeOptions(res *settings.Result) (cache *credcache.Cache, keys func(string) (aws.Credentials, error), err error) {
 	needKeys := res.Plan.StoredCredentials != ""
 	if res.Store.NoCache && !needKeys && !res.Store.Server {
 		return nil, nil, nil
 	}
 	store, err := a.openStore(res.Store, needKeys)
-	if err != nil && needKeys {
-		return nil, nil, fmt.Errorf("%s: %w", res.Plan.StoredOrigin, err)
+	if err != nil {
+		if err := storeRequired(res, err); err != nil {
+			return nil, nil, err
+		}
 	}
 	minTTL := res.Store.MinTTL
 	if res.Store.Server {
@@ -79,6 +82,19 @@ func (a *app) storeOptions(res *settings.Result) (cache *credcache.Cache, keys f
 		}
 	}
 	return cache, keys, nil
+}
+
+// storeRequired says whether a store that failed to open with err fails the run: it does when
+// the user asked for it, for stored keys or by naming the backend the cache should use. With
+// the backend left to rolehop, the cache is only a convenience and quietly goes without.
+func storeRequired(res *settings.Result, err error) error {
+	switch {
+	case res.Plan.StoredCredentials != "":
+		return fmt.Errorf("%s: %w", res.Plan.StoredOrigin, err)
+	case res.Store.Backend != "" && !res.Store.NoCache:
+		return fmt.Errorf("%s: %w; the credential cache needs it: fix that, choose another backend, or turn the cache off with --no-cache", res.Store.BackendOrigin, err)
+	}
+	return nil
 }
 
 // serverMinTTL is how much life cached credentials need for exec --server to use them.

@@ -61,9 +61,13 @@ user ID, and when the credentials expire.`,
 	return credentialCommand(c)
 }
 
-// expires says when credentials expire, and in how long.
+// expires says when credentials expire, and in how long. Session credentials whose expiry
+// nothing stated (in the environment without AWS_SESSION_EXPIRATION, say) expire all the same.
 func expires(c aws.Credentials) string {
-	if !c.CanExpire {
+	switch {
+	case !c.CanExpire && c.SessionToken != "":
+		return "unknown (session credentials with no stated expiry)"
+	case !c.CanExpire:
 		return "never (long-term keys)"
 	}
 	left := time.Until(c.Expires).Round(time.Second)

@@ -347,7 +347,7 @@ func firstError(diags hcl.Diagnostics) *hcl.Diagnostic {
 func diagMessage(d *hcl.Diagnostic, funcs map[string]function.Function) string {
 	if u, ok := hcl.DiagnosticExtra[hclsyntax.FunctionCallUnknownDiagExtra](d); ok {
 		name := u.CalledFunctionNamespace() + u.CalledFunctionName()
-		return fmt.Sprintf("unknown function %q", name) + didYouMean(name, slices.Sorted(maps.Keys(funcs)))
+		return fmt.Sprintf("unknown function %q", name) + DidYouMean(name, slices.Sorted(maps.Keys(funcs)))
 	}
 	if call, ok := hcl.DiagnosticExtra[hclsyntax.FunctionCallDiagExtra](d); ok {
 		err := call.FunctionCallError()

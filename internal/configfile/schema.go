@@ -140,7 +140,7 @@ func check(body *hclsyntax.Body) *problem {
 		case name == blockAssumeRole:
 			add(a.NameRange.Start, "unsupported argument %q; assume_role is a block: write assume_role { %s }", name, roleARNExample)
 		default:
-			add(a.NameRange.Start, "unsupported argument %q%s", name, didYouMean(name, topNames))
+			add(a.NameRange.Start, "unsupported argument %q%s", name, DidYouMean(name, topNames))
 		}
 	}
 	var first *hclsyntax.Block
@@ -154,7 +154,7 @@ func check(body *hclsyntax.Body) *problem {
 		case slices.Contains(topNames, b.Type):
 			add(b.TypeRange.Start, "unsupported block type %q; %s is an argument: write %s = ...", b.Type, b.Type, b.Type)
 		default:
-			add(b.TypeRange.Start, "unsupported block type %q%s", b.Type, didYouMean(b.Type, []string{blockAssumeRole}))
+			add(b.TypeRange.Start, "unsupported block type %q%s", b.Type, DidYouMean(b.Type, []string{blockAssumeRole}))
 		}
 	}
 	if a, ok := body.Attributes[attrIAMRole]; ok && first != nil {
@@ -178,7 +178,7 @@ func checkRoleBlock(b *hclsyntax.Block) []problem {
 	names := roleAttrNames()
 	for name, a := range b.Body.Attributes {
 		if !slices.Contains(names, name) {
-			add(a.NameRange.Start, "unsupported argument %q in assume_role block%s", name, didYouMean(name, names))
+			add(a.NameRange.Start, "unsupported argument %q in assume_role block%s", name, DidYouMean(name, names))
 		}
 	}
 	for _, nested := range b.Body.Blocks {
@@ -202,10 +202,11 @@ func checkRoleBlock(b *hclsyntax.Block) []problem {
 	return probs
 }
 
-// didYouMean returns a hint naming the candidate closest to name, or "" when
-// none is close. Ties go to the alphabetically first candidate so that
-// messages are stable.
-func didYouMean(name string, candidates []string) string {
+// DidYouMean returns a hint to append to an error about an unknown name,
+// `; did you mean "NAME"?` with the candidate closest to name, or "" when none
+// is close. Ties go to the alphabetically first candidate so that messages are
+// stable.
+func DidYouMean(name string, candidates []string) string {
 	best, bestDist := "", suggestionLimit
 	for _, c := range candidates {
 		d := levenshtein.Distance(name, c, nil)

@@ -201,6 +201,13 @@ func (p *Plan) checkMFA() error {
 	return nil
 }
 
+// BaseFromSDK reports whether the base credentials come from the AWS SDK's own chain (a
+// profile, the environment, SSO, ...): not from stored keys or an auth provider, and not
+// skipped by a first hop that uses a web identity token.
+func (p *Plan) BaseFromSDK() bool {
+	return p.Credentials == nil && p.StoredCredentials == "" && !(len(p.Hops) > 0 && p.Hops[0].WebIdentityToken != nil)
+}
+
 // STSRegion returns the region to call STS in: the configured region, else the default region
 // of the first role's partition (so a GovCloud role reaches GovCloud STS), else us-east-1.
 func (p *Plan) STSRegion() string {

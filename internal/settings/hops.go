@@ -25,6 +25,9 @@ func (r *resolver) hops(g globals) ([]plan.Hop, error) {
 		for _, name := range s.Env {
 			if v, ok := r.in.LookupEnv(name); ok && strings.TrimSpace(v) != "" {
 				arns, src = strings.Fields(v), Source{Kind: Env, Name: name}
+				if err := commaList(v, src); err != nil {
+					return nil, err
+				}
 				break
 			}
 		}
@@ -81,6 +84,9 @@ func (r *resolver) fileValue(f configfile.Field) value {
 
 // hop fills h from a role ARN and the global settings.
 func (r *resolver) hop(h *plan.Hop, arn value, g globals) error {
+	if err := commaList(arn.raw, arn.src); err != nil {
+		return err
+	}
 	role, err := plan.ParseRoleARN(strings.TrimSpace(arn.raw))
 	if err != nil {
 		return fmt.Errorf("%s: %w", arn.src, err)
@@ -95,6 +101,34 @@ func (r *resolver) hop(h *plan.Hop, arn value, g globals) error {
 		return err
 	}
 	return setExternalID(h, g.externalID)
+}
+
+// commaList refuses role ARNs joined by commas, as other tools write lists: rolehop would take
+// them for one role whose name has commas in it (a comma is allowed in a role name, so only a
+// comma followed by "arn:" is taken for a list). The error spells the chain the way src takes it.
+func commaList(v string, src Source) error {
+	var arns []string
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if len(arns) > 0 && !strings.HasPrefix(part, "arn:") {
+			arns[len(arns)-1] += "," + part
+			continue
+		}
+		arns = append(arns, part)
+	}
+	if len(arns) < 2 {
+		return nil
+	}
+	var how string
+	switch src.Kind {
+	case Flag:
+		how = "give each role its own flag: " + src.Name + " " + strings.Join(arns, " "+src.Name+" ")
+	case Env:
+		how = fmt.Sprintf("separate them with spaces: %s=%q", src.Name, strings.Join(arns, " "))
+	default:
+		how = "write a chain as assume_role blocks, one role_arn in each"
+	}
+	return fmt.Errorf("%s: %q joins role ARNs with a comma; %s", src, strings.TrimSpace(v), how)
 }
 
 // fileHop fills h from an assume_role block, falling back to the globals.

@@ -28,6 +28,15 @@ func (r *resolver) mfa(p *plan.Plan) error {
 		if onAssume {
 			return fmt.Errorf("%s: --mfa-on-assume needs an MFA serial number; set --serial-number", onSrc)
 		}
+		// An auth provider may add a role later, but never an MFA device: a code given now would
+		// go unused.
+		code, err := r.lookup(KeyTokenCode)
+		if err != nil {
+			return err
+		}
+		if code.set {
+			return fmt.Errorf("%s: the MFA code has no MFA device to go with it; set --serial-number (or mfa_serial in an assume_role block)", code.src)
+		}
 		return nil
 	}
 	if p.Codes, err = r.codes(); err != nil {
@@ -45,6 +54,7 @@ func (r *resolver) mfa(p *plan.Plan) error {
 	if err != nil {
 		return err
 	}
+	r.mfaDuration = d.src
 	if d.set {
 		if m.SessionDuration, err = parseTimeout(d.raw); err != nil {
 			return fmt.Errorf("%s: %w", d.src, err)

@@ -47,12 +47,15 @@ type Result struct {
 
 // Store is the settings of the secret store and the credential cache.
 type Store struct {
-	// Backend is the keyring backend; empty means the first that works.
-	Backend string
+	// Backend is the keyring backend, one of secretstore.Backends(); empty means the first
+	// that works. BackendOrigin says where it came from.
+	Backend, BackendOrigin string
 	// NoCache turns the credential cache off.
 	NoCache bool
-	// MinTTL is how much life cached credentials must have left to be used.
-	MinTTL time.Duration
+	// MinTTL is how much life cached credentials must have left to be used; MinTTLOrigin says
+	// where it came from.
+	MinTTL       time.Duration
+	MinTTLOrigin string
 	// STSTimeout bounds getting the credentials, retries included.
 	STSTimeout time.Duration
 	// Server makes exec serve the credentials from a local endpoint.
@@ -83,6 +86,8 @@ type resolver struct {
 	// verdicts holds each file's trust, by absolute path; trustErrs why it could not be had.
 	verdicts  map[string]trust.Verdict
 	trustErrs map[string]error
+	// mfaDuration is where the MFA session duration came from.
+	mfaDuration Source
 }
 
 func newResolver(in Inputs) *resolver {
@@ -228,7 +233,10 @@ func (r *resolver) build() error {
 	r.show(KeySessionName, g.sessionName.raw, g.sessionName.src)
 	r.show(KeyDuration, g.duration.raw, g.duration.src)
 	r.show(KeyExternalID, orNone(g.externalID.raw, "(none)"), g.externalID.src)
-	return p.Check()
+	if err := p.Check(); err != nil {
+		return err
+	}
+	return r.checkMinTTL(p)
 }
 
 func (r *resolver) region(p *plan.Plan) error {

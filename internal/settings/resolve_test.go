@@ -262,3 +262,78 @@ func TestAuthProviderSettings(t *testing.T) {
 		t.Errorf("no provider: %+v, %v", res.Plan.AuthProvider, err)
 	}
 }
+
+// TestWrongValues shows values that would otherwise be used silently in a way nobody meant:
+// each is an error naming its source and saying what to write instead.
+func TestWrongValues(t *testing.T) {
+	const (
+		a = "arn:aws:iam::111111111111:role/a"
+		b = "arn:aws:iam::222222222222:role/b"
+	)
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		file string
+		want string
+	}{
+		{"roles joined by a comma in the environment", nil, map[string]string{"ROLEHOP_IAM_ROLE": a + "," + b}, "",
+			`env ROLEHOP_IAM_ROLE: "` + a + "," + b + `" joins role ARNs with a comma; separate them with spaces: ROLEHOP_IAM_ROLE="` + a + " " + b + `"`},
+		{"comma and space in the environment", nil, map[string]string{"TG_IAM_ASSUME_ROLE": a + ", " + b}, "",
+			`env TG_IAM_ASSUME_ROLE: "` + a + ", " + b + `" joins role ARNs with a comma; separate them with spaces: TG_IAM_ASSUME_ROLE="` + a + " " + b + `"`},
+		{"roles joined by a comma on the command line", []string{"--iam-role", a + "," + b}, nil, "",
+			`flag --iam-role: "` + a + "," + b + `" joins role ARNs with a comma; give each role its own flag: --iam-role ` + a + " --iam-role " + b},
+		{"roles joined by a comma in rolehop.hcl", nil, nil, `iam_role = "` + a + "," + b + `"`,
+			`rolehop.hcl:1: "` + a + "," + b + `" joins role ARNs with a comma; write a chain as assume_role blocks, one role_arn in each`},
+		{"MFA code without a device", []string{"--token-code", "123456", "--iam-role", a}, nil, "",
+			"flag --token-code: the MFA code has no MFA device to go with it; set --serial-number (or mfa_serial in an assume_role block)"},
+		{"MFA code from the environment without a device", nil, map[string]string{"ROLEHOP_TOKEN_CODE": "123456"}, "",
+			"env ROLEHOP_TOKEN_CODE: the MFA code has no MFA device to go with it; set --serial-number (or mfa_serial in an assume_role block)"},
+		{"unknown keyring backend", []string{"--keyring-backend", "files"}, nil, "",
+			`flag --keyring-backend: unknown secret store backend "files"; did you mean "file"? (valid: wincred, keychain, secret-service, kwallet, keyctl, pass, file)`},
+		{"unknown keyring backend in rolehop.hcl", nil, nil, `keyring_backend = "vault"`,
+			`rolehop.hcl:1: unknown secret store backend "vault" (valid: wincred, keychain, secret-service, kwallet, keyctl, pass, file)`},
+		{"min-ttl as long as the default duration", []string{"--iam-role", a, "--min-ttl", "1h"}, nil, "",
+			"flag --min-ttl: 1h is not shorter than the session duration 1h (default) of hop 1 (" + a + "); the cache could never be used; lower --min-ttl"},
+		{"min-ttl longer than the duration given", []string{"--iam-role", a, "--iam-role", b, "--duration", "30m"}, map[string]string{"ROLEHOP_MIN_TTL": "45m"}, "",
+			"env ROLEHOP_MIN_TTL: 45m is not shorter than the session duration 30m (flag --duration) of hop 1 (" + a + "); the cache could never be used; lower --min-ttl"},
+		{"min-ttl as long as the MFA session", []string{"--serial-number", "arn:aws:iam::111111111111:mfa/jane", "--mfa-session-duration", "1h"}, nil, "min_ttl = 3600",
+			"rolehop.hcl:1: 1h is not shorter than the MFA session duration 1h (flag --mfa-session-duration); the cache could never be used; lower --min-ttl"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := resolveWith(t, tt.args, tt.env, tt.file)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("error = %v\nwant    %s", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestRightValuesNearWrongOnes shows the values next to those TestWrongValues refuses that are
+// fine: a comma inside a role name, a code with a device in an assume_role block, a known
+// backend this platform may lack, and a min-ttl that does not matter without the cache.
+func TestRightValuesNearWrongOnes(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		file string
+	}{
+		{"comma in a role name", []string{"--iam-role", "arn:aws:iam::111111111111:role/a,b"}, nil, ""},
+		{"code with mfa_serial in a block", []string{"--token-code", "123456"}, nil,
+			"assume_role {\n  role_arn = \"arn:aws:iam::111111111111:role/a\"\n  mfa_serial = \"arn:aws:iam::111111111111:mfa/jane\"\n}\n"},
+		{"a backend of another platform", []string{"--keyring-backend", "wincred"}, nil, ""},
+		{"min-ttl with the cache off", []string{"--iam-role", "arn:aws:iam::111111111111:role/a", "--min-ttl", "2h", "--no-cache"}, nil, ""},
+		{"min-ttl shorter than every duration", []string{"--iam-role", "arn:aws:iam::111111111111:role/a", "--min-ttl", "59m"}, nil, ""},
+		{"min-ttl with the MFA code on AssumeRole", []string{"--serial-number", "arn:aws:iam::111111111111:mfa/jane", "--mfa-on-assume",
+			"--mfa-session-duration", "1h", "--min-ttl", "1h", "--iam-role", "arn:aws:iam::111111111111:role/a", "--duration", "2h"}, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := resolveWith(t, tt.args, tt.env, tt.file); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}

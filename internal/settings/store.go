@@ -2,11 +2,14 @@ package settings
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/rolehop/rolehop/internal/configfile"
 	"github.com/rolehop/rolehop/internal/plan"
+	"github.com/rolehop/rolehop/internal/secretstore"
 )
 
 // base chooses stored long-term keys over a profile when both are set, by layer.
@@ -40,7 +43,10 @@ func (r *resolver) store() error {
 	if err != nil {
 		return err
 	}
-	st.Backend = strings.TrimSpace(b.raw)
+	st.Backend, st.BackendOrigin = strings.TrimSpace(b.raw), b.src.String()
+	if err := checkBackend(st.Backend); err != nil {
+		return fmt.Errorf("%s: %w", b.src, err)
+	}
 	r.show(KeyKeyringBackend, orNone(st.Backend, "(the first that works)"), b.src)
 	var src Source
 	if st.NoCache, src, err = r.lookupBool(KeyNoCache); err != nil {
@@ -57,6 +63,7 @@ func (r *resolver) store() error {
 			return fmt.Errorf("%s: %w", ttl.src, err)
 		}
 	}
+	st.MinTTLOrigin = ttl.src.String()
 	r.show(KeyMinTTL, plan.FormatDuration(st.MinTTL), ttl.src)
 	to, err := r.lookup(KeySTSTimeout)
 	if err != nil {
@@ -74,6 +81,38 @@ func (r *resolver) store() error {
 	}
 	if st.Server {
 		r.show(KeyServer, "true", src)
+	}
+	return nil
+}
+
+// checkBackend accepts "" (the first that works) and the names of secretstore's backends, even
+// those this platform lacks: whether one opens is known only when it is used.
+func checkBackend(name string) error {
+	valid := secretstore.Backends()
+	if name == "" || slices.Contains(valid, name) {
+		return nil
+	}
+	return fmt.Errorf("unknown secret store backend %q%s (valid: %s)", name, configfile.DidYouMean(name, valid), strings.Join(valid, ", "))
+}
+
+// checkMinTTL refuses a --min-ttl the cache could never meet: credentials that last no longer
+// than it would be fetched anew on every run.
+func (r *resolver) checkMinTTL(p *plan.Plan) error {
+	st := r.res.Store
+	if st.NoCache {
+		return nil
+	}
+	fail := func(what string, d time.Duration, origin, of string) error {
+		return fmt.Errorf("%s: %s is not shorter than %s %s (%s)%s; the cache could never be used; lower --min-ttl",
+			st.MinTTLOrigin, plan.FormatDuration(st.MinTTL), what, plan.FormatDuration(d), origin, of)
+	}
+	if m := p.MFA; m != nil && !m.OnAssume && st.MinTTL >= m.SessionDuration {
+		return fail("the MFA session duration", m.SessionDuration, r.mfaDuration.String(), "")
+	}
+	for i, h := range p.Hops {
+		if st.MinTTL >= h.Duration {
+			return fail("the session duration", h.Duration, h.Origin[plan.FieldDuration], fmt.Sprintf(" of hop %d (%s)", i+1, h.Role))
+		}
 	}
 	return nil
 }
