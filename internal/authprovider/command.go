@@ -15,6 +15,8 @@ import (
 	"unicode"
 
 	"github.com/kballard/go-shellquote"
+	"github.com/rolehop/rolehop/internal/awsenv"
+	"github.com/rolehop/rolehop/internal/procgroup"
 )
 
 // DefaultTimeout is how long an auth provider may run when Command.Timeout is not set.
@@ -39,7 +41,7 @@ const waitDelay = 2 * time.Second
 type Command struct {
 	Line    string        // the command line, split into words like a shell would (quotes respected, nothing expanded), then run directly with no shell
 	Dir     string        // working directory (rolehop's own); a relative program path is relative to it
-	Env     []string      // environment (rolehop's own); nil means os.Environ()
+	Env     []string      // environment (rolehop's own); nil means os.Environ(); rolehop's own secret inputs (awsenv.SecretInputs) are always left out
 	Timeout time.Duration // 0 or less means DefaultTimeout
 	Stdin   io.Reader     // the user's terminal normally (so the script can prompt, e.g. for SSO); nil reads as empty
 	Stderr  io.Writer     // the user's terminal normally; also keep the last few lines for error messages
@@ -49,9 +51,10 @@ type Command struct {
 //
 // The program is looked up on the PATH in Env unless it holds a path separator. On Unix it
 // runs in a process group of its own, which is killed whole, with whatever it started, when
-// the timeout passes or ctx is done; and when Stdin is the terminal rolehop runs in the
-// foreground of, the program's group takes over the terminal while it runs, so that it can
-// prompt and a Ctrl-C reaches it rather than rolehop, and rolehop then takes it back.
+// the timeout passes, when ctx is done, or when rolehop gets SIGINT, SIGTERM or SIGHUP while
+// it runs; and when Stdin is the terminal rolehop runs in the foreground of, the program's
+// group takes over the terminal while it runs, so that it can prompt and a Ctrl-C reaches it
+// rather than rolehop, and rolehop then takes it back. See package procgroup.
 //
 // Errors are one line and name the program by its first word only, since the arguments may
 // hold something sensitive: it was not found, it failed (with its exit status and the last
@@ -63,10 +66,22 @@ func (c Command) Run(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	prog := displayName(argv[0])
+	ctx, release := procgroup.CancelOnSignal(ctx)
+	r, err := c.run(ctx, argv, prog)
+	if sig := release(); sig != nil {
+		return nil, fmt.Errorf("auth provider %s was stopped: %w", prog, sig)
+	}
+	return r, err
+}
+
+// run runs the program argv and parses its output.
+func (c Command) run(ctx context.Context, argv []string, prog string) (*Result, error) {
 	env := c.Env
 	if env == nil {
 		env = os.Environ()
 	}
+	// rolehop's own secret inputs are for rolehop; a provider has no use for them.
+	env = awsenv.WithoutSecretInputs(env)
 	path, err := findProgram(argv[0], c.Dir, env)
 	if err != nil {
 		return nil, fmt.Errorf("auth provider %s: %w", prog, err)
@@ -87,11 +102,9 @@ func (c Command) Run(ctx context.Context) (*Result, error) {
 	cmd.Stdin = c.Stdin
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
-	attr, restore := isolate(c.Stdin)
+	restore := procgroup.Isolate(cmd, c.Stdin)
 	// Also after a failed start: the child may have taken the terminal before exec failed.
 	defer restore()
-	cmd.SysProcAttr = attr
-	cmd.Cancel = func() error { return killGroup(cmd.Process) }
 	cmd.WaitDelay = waitDelay
 
 	if err := cmd.Start(); err != nil {

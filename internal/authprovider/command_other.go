@@ -6,24 +6,11 @@
 package authprovider
 
 import (
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 )
-
-// isolate starts the provider as it is, without a process group or terminal of its own.
-func isolate(io.Reader) (*syscall.SysProcAttr, func()) {
-	return nil, func() {}
-}
-
-// killGroup kills the provider. What it started is left running: on Windows, finding it would
-// need a job object.
-func killGroup(p *os.Process) error {
-	return p.Kill()
-}
 
 // killedBy reports false: on Windows no signal kills a process.
 func killedBy(*os.ProcessState) (string, bool) {

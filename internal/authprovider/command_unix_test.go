@@ -37,10 +37,13 @@ func TestMain(m *testing.M) {
 		os.Exit(helper())
 	}
 	// Started with SIGINT ignored (say, as a background job of a script), the test binary
-	// would pass that on to providers, and those that should die of it would not. Catching
-	// it here ignores it all the same, and gives children the default disposition.
-	if signal.Ignored(syscall.SIGINT) {
-		signal.Notify(make(chan os.Signal, 1), syscall.SIGINT)
+	// would pass that on to providers, and those that should die of it would not; and Run
+	// would rightly leave SIGINT and SIGHUP alone, so the tests sending them would fail.
+	// Catching them here ignores them all the same, and gives children the default disposition.
+	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGHUP} {
+		if signal.Ignored(sig) {
+			signal.Notify(make(chan os.Signal, 1), sig)
+		}
 	}
 	os.Exit(m.Run())
 }
@@ -170,6 +173,19 @@ func TestRunEnvironment(t *testing.T) {
 
 	c.Env = nil
 	wantEnvs(t, run(t, c), authprovider.Env{Name: "GIVEN", Value: "unset"}, authprovider.Env{Name: "OWN", Value: "rolehop's own"})
+}
+
+func TestRunWithoutRolehopSecrets(t *testing.T) {
+	t.Setenv("ROLEHOP_KEYRING_PASSPHRASE", "keyring passphrase")
+	t.Setenv("ROLEHOP_TOKEN_CODE", "123456")
+	script := `printf '{"envs": {"SEEN": "%s|%s|%s"}}' "${ROLEHOP_KEYRING_PASSPHRASE+set}" "${ROLEHOP_TOKEN_CODE+set}" "${ROLEHOP_IAM_ROLE-unset}"`
+
+	c := provider(t, script)
+	c.Env = []string{systemPath, "ROLEHOP_KEYRING_PASSPHRASE=given", "ROLEHOP_TOKEN_CODE=654321", "ROLEHOP_IAM_ROLE=kept"}
+	wantEnvs(t, run(t, c), authprovider.Env{Name: "SEEN", Value: "||kept"})
+
+	c.Env = nil // rolehop's own environment
+	wantEnvs(t, run(t, c), authprovider.Env{Name: "SEEN", Value: "||unset"})
 }
 
 func TestRunStdin(t *testing.T) {
@@ -315,6 +331,31 @@ func TestRunCancel(t *testing.T) {
 		t.Errorf("Run error %v is not context.Canceled", err)
 	}
 	awaitGone(t, "child", readPid(t, filepath.Join(c.Dir, "child")))
+}
+
+func TestRunSignalKillsProcessGroup(t *testing.T) {
+	for _, sig := range []unix.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP} {
+		name := unix.SignalName(sig)
+		t.Run(name, func(t *testing.T) {
+			c := provider(t, `sleep 30 & echo $! > child; echo $$ > self; : > ready; sleep 30; echo '{}'`)
+			go func() {
+				// Sent to rolehop (this test binary) while the provider runs, as by a
+				// supervisor, or by a terminal when the provider's stdin is not the terminal.
+				ready := filepath.Join(c.Dir, "ready")
+				awaitFile(t, ready)
+				if _, err := os.Stat(ready); err == nil {
+					_ = unix.Kill(os.Getpid(), sig)
+				}
+			}()
+			err := runErr(t, c)
+			if want := "auth provider ./p.sh was stopped: interrupted by " + name; err.Error() != want {
+				t.Errorf("Run error:\n got %q\nwant %q", err, want)
+			}
+			for _, what := range []string{"self", "child"} {
+				awaitGone(t, what, readPid(t, filepath.Join(c.Dir, what)))
+			}
+		})
+	}
 }
 
 func TestRunOutputLimit(t *testing.T) {

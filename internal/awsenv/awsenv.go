@@ -3,6 +3,7 @@
 package awsenv
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -37,6 +38,66 @@ var identityNames = []string{
 // exactly one identity; nothing else may set them.
 func Reserved(name string) bool {
 	return slices.Contains(identityNames, name) || slices.Contains(identityVars, name)
+}
+
+// SecretInputs returns the names of rolehop's own secret inputs, the keyring passphrase and an
+// MFA code. They are for rolehop alone: no program it runs (the command, an auth provider, an
+// MFA token command) gets them.
+func SecretInputs() []string {
+	return []string{"ROLEHOP_KEYRING_PASSPHRASE", "ROLEHOP_TOKEN_CODE"}
+}
+
+// WithoutSecretInputs returns a copy of environ (as os.Environ gives it) without rolehop's own
+// secret inputs.
+func WithoutSecretInputs(environ []string) []string {
+	return Environment{Unset: SecretInputs()}.Apply(environ)
+}
+
+// refusal is a group of variables an auth provider may not set for the command, and why.
+type refusal struct {
+	names  []string // upper-case; a name ending in * stands for every name with that prefix
+	reason string
+}
+
+// refusals are the variables, besides the identity ones, that an auth provider's envs may not
+// set: its output may relay what a remote service said, and that must not decide where the
+// command's credentials go or what code runs.
+var refusals = []refusal{
+	{[]string{"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"},
+		"it would point the command's AWS SDK at other profiles and credentials than the ones rolehop hands over"},
+	{[]string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_*"},
+		"it would send the command's requests, signed with its credentials, to another endpoint; set it in your own environment if you mean it"},
+	{[]string{"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"},
+		"it would route the command's traffic, credentials included, through another host; set it in your own environment if you mean it"},
+	{[]string{"AWS_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS"},
+		"it would make the command trust other certificates, so that its credentials could be read on the way; set it in your own environment if you mean it"},
+	{[]string{"PATH", "LD_*", "DYLD_*", "GCONV_PATH", "BASH_ENV", "ENV", "ZDOTDIR", "PS4", "PROMPT_COMMAND", "IFS",
+		"SHELLOPTS", "BASHOPTS", "BASH_FUNC_*", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "NODE_OPTIONS",
+		"PERL5LIB", "PERL5OPT", "RUBYLIB", "RUBYOPT", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS"},
+		"it would change which program runs or make it run other code"},
+	{[]string{"ROLEHOP_*"},
+		"it is one of rolehop's own settings or secret inputs, which are not the auth provider's to give"},
+}
+
+// CheckProviderVar checks the name of a variable an auth provider's envs ask rolehop to set for
+// the command. It refuses, saying why, the variables rolehop sets or removes to hand over one
+// identity (AWS_ACCESS_KEY_ID, AWS_PROFILE, ...), and those that would send the command's
+// credentials elsewhere, make it read other credentials or run other code, or set rolehop's own
+// settings. Names are compared whatever their case: some programs read lower-case names (curl's
+// https_proxy, some SDKs' aws_access_key_id), and on Windows case makes no difference.
+func CheckProviderVar(name string) error {
+	upper := strings.ToUpper(name)
+	if Reserved(upper) {
+		return errors.New("rolehop sets or removes this variable itself to hand over one identity; return credentials in awsCredentials instead")
+	}
+	for _, r := range refusals {
+		for _, n := range r.names {
+			if prefix, ok := strings.CutSuffix(n, "*"); ok && strings.HasPrefix(upper, prefix) || upper == n {
+				return errors.New(r.reason)
+			}
+		}
+	}
+	return nil
 }
 
 // Environment is the change to make to a command's environment.
@@ -110,12 +171,12 @@ func (e *Environment) UseSharedFiles(config, credentials string) {
 // code are for rolehop, and a command it runs has no use for them. (rolehop env does not unset
 // them: that would change the user's own shell.)
 func (e Environment) ForCommand() Environment {
-	e.Unset = append(append([]string(nil), e.Unset...), "ROLEHOP_KEYRING_PASSPHRASE", "ROLEHOP_TOKEN_CODE")
+	e.Unset = append(append([]string(nil), e.Unset...), SecretInputs()...)
 	return e
 }
 
 // Extend adds variables (from an auth provider) after rolehop's own, replacing any of the same
-// name. The caller has checked that none is Reserved.
+// name. The caller has checked each with CheckProviderVar.
 func (e *Environment) Extend(vars []shellenv.Var) {
 	for _, v := range vars {
 		e.Set = slices.DeleteFunc(e.Set, func(s shellenv.Var) bool { return s.Name == v.Name })

@@ -1,6 +1,7 @@
 package awsenv
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -78,5 +79,95 @@ func TestForCommandDropsRolehopSecrets(t *testing.T) {
 	}
 	if slices.Contains(e.Unset, "ROLEHOP_TOKEN_CODE") {
 		t.Error("ForCommand changed the Environment it was called on")
+	}
+}
+
+func TestWithoutSecretInputs(t *testing.T) {
+	env := []string{"ROLEHOP_KEYRING_PASSPHRASE=p", "PATH=/bin", "ROLEHOP_TOKEN_CODE=123456", "ROLEHOP_IAM_ROLE=r"}
+	got := WithoutSecretInputs(env)
+	if want := []string{"PATH=/bin", "ROLEHOP_IAM_ROLE=r"}; !slices.Equal(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	if env[0] != "ROLEHOP_KEYRING_PASSPHRASE=p" {
+		t.Error("WithoutSecretInputs changed its argument")
+	}
+	// The command loses the same variables.
+	cmd := For(aws.Credentials{AccessKeyID: "a", SecretAccessKey: "b"}, "").ForCommand()
+	for _, name := range SecretInputs() {
+		if !slices.Contains(cmd.Unset, name) {
+			t.Errorf("ForCommand keeps %s", name)
+		}
+	}
+}
+
+func TestCheckProviderVar(t *testing.T) {
+	const (
+		identity = "rolehop sets or removes this variable itself to hand over one identity; return credentials in awsCredentials instead"
+		files    = "it would point the command's AWS SDK at other profiles and credentials than the ones rolehop hands over"
+		endpoint = "it would send the command's requests, signed with its credentials, to another endpoint; set it in your own environment if you mean it"
+		proxy    = "it would route the command's traffic, credentials included, through another host; set it in your own environment if you mean it"
+		trust    = "it would make the command trust other certificates, so that its credentials could be read on the way; set it in your own environment if you mean it"
+		code     = "it would change which program runs or make it run other code"
+		own      = "it is one of rolehop's own settings or secret inputs, which are not the auth provider's to give"
+	)
+	tests := []struct {
+		name string
+		want string // "" when the provider may set it
+	}{
+		{"AWS_ACCESS_KEY_ID", identity},
+		{"aws_access_key_id", identity},
+		{"Aws_Secret_Access_Key", identity},
+		{"aws_session_token", identity},
+		{"AWS_PROFILE", identity},
+		{"aws_profile", identity},
+		{"AWS_CONTAINER_CREDENTIALS_FULL_URI", identity},
+		{"AWS_CONFIG_FILE", files},
+		{"aws_shared_credentials_file", files},
+		{"AWS_ENDPOINT_URL", endpoint},
+		{"AWS_ENDPOINT_URL_STS", endpoint},
+		{"aws_endpoint_url_s3", endpoint},
+		{"HTTPS_PROXY", proxy},
+		{"https_proxy", proxy},
+		{"HTTP_PROXY", proxy},
+		{"ALL_PROXY", proxy},
+		{"AWS_CA_BUNDLE", trust},
+		{"SSL_CERT_FILE", trust},
+		{"NODE_EXTRA_CA_CERTS", trust},
+		{"LD_PRELOAD", code},
+		{"LD_LIBRARY_PATH", code},
+		{"LD_AUDIT", code},
+		{"ld_preload", code},
+		{"DYLD_INSERT_LIBRARIES", code},
+		{"PATH", code},
+		{"BASH_ENV", code},
+		{"ENV", code},
+		{"PS4", code},
+		{"PROMPT_COMMAND", code},
+		{"IFS", code},
+		{"BASH_FUNC_ls", code},
+		{"NODE_OPTIONS", code},
+		{"PYTHONSTARTUP", code},
+		{"ROLEHOP_KEYRING_PASSPHRASE", own},
+		{"ROLEHOP_TOKEN_CODE", own},
+		{"ROLEHOP_IAM_ROLE", own},
+		{"rolehop_iam_role", own},
+		// What providers are for: the region, the command's own settings.
+		{"AWS_REGION", ""},
+		{"AWS_DEFAULT_REGION", ""},
+		{"AWS_DEFAULT_OUTPUT", ""},
+		{"AWS_ENDPOINT", ""},
+		{"TF_VAR_account", ""},
+		{"ENVIRONMENT", ""},
+		{"PATHS", ""},
+		{"OLD_PATH", ""},
+		{"NO_PROXY", ""},
+		{"PROXY_HOST", ""},
+		{"DEPLOY_ENV", ""},
+	}
+	for _, tt := range tests {
+		err := CheckProviderVar(tt.name)
+		if got := fmt.Sprint(err); tt.want == "" && err != nil || tt.want != "" && got != tt.want {
+			t.Errorf("CheckProviderVar(%q) = %v, want %q", tt.name, err, tt.want)
+		}
 	}
 }

@@ -101,7 +101,11 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 	}
 	c := &Chain{cfg: cfg, region: cfg.Region, log: o.Log, cache: o.Cache, timeout: o.STSTimeout}
 	if p.Region == "" && cfg.Region != "" {
-		// The region came from the profile: check it against the roles' partition too.
+		// The region came from the profile: check it as a setting, and against the roles'
+		// partition too.
+		if err := checkProfileRegion(ctx, p, cfg.Region); err != nil {
+			return nil, err
+		}
 		q := *p
 		q.Region, q.RegionOrigin = cfg.Region, fmt.Sprintf("%s (%s)", profileName(p), p.ProfileOrigin)
 		if err := q.Check(); err != nil {

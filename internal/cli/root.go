@@ -179,11 +179,23 @@ func (a *app) runProvider(ctx context.Context, p plan.Plan) (plan.Plan, error) {
 	a.log.Debug("auth provider", "command", name, "returned", strings.Join(res.Objects(), ","))
 	origin := fmt.Sprintf("%s: auth provider %s", ap.Origin, name)
 	for _, e := range res.Envs {
-		if awsenv.Reserved(e.Name) {
-			return plan.Plan{}, fmt.Errorf("%s: envs.%s: rolehop sets or removes this variable itself to hand over one identity; return credentials in awsCredentials instead", origin, e.Name)
+		if err := checkProviderEnv(e); err != nil {
+			return plan.Plan{}, fmt.Errorf("%s: envs.%s: %w", origin, e.Name, err)
 		}
 	}
 	return p.WithProvider(res, origin)
+}
+
+// checkProviderEnv checks a variable an auth provider asks rolehop to set for the command: one
+// rolehop may hand on, and, for the region, a region name (the command would use it as is).
+func checkProviderEnv(e authprovider.Env) error {
+	if err := awsenv.CheckProviderVar(e.Name); err != nil {
+		return err
+	}
+	if strings.EqualFold(e.Name, "AWS_REGION") || strings.EqualFold(e.Name, "AWS_DEFAULT_REGION") {
+		return plan.CheckRegion(e.Value)
+	}
+	return nil
 }
 
 func (a *app) out(cmd *cobra.Command) io.Writer { return cmd.OutOrStdout() }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -17,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/kballard/go-shellquote"
+	"github.com/rolehop/rolehop/internal/awsenv"
+	"github.com/rolehop/rolehop/internal/procgroup"
 	"github.com/rolehop/rolehop/internal/tty"
 )
 
@@ -64,8 +67,10 @@ func (s Static) String() string { return "given" }
 // Command runs a program that prints a code, such as `ykman oath accounts code --single aws`.
 type Command struct {
 	// Line is split into words like a shell would and run without a shell.
-	Line    string
-	Dir     string
+	Line string
+	Dir  string
+	// Env is the program's environment; nil means rolehop's own. rolehop's own secret inputs
+	// (awsenv.SecretInputs) are always left out.
 	Env     []string
 	Timeout time.Duration
 	// Stderr receives the program's stderr (the user's terminal), so it can ask to touch a key.
@@ -73,19 +78,41 @@ type Command struct {
 }
 
 // Code runs the command and returns the code it printed.
+//
+// On Unix the program runs in a process group of its own, which is killed whole, with whatever
+// it started, when the timeout passes, when ctx is done, or when rolehop gets SIGINT, SIGTERM
+// or SIGHUP while it runs. When rolehop holds its terminal in the foreground, the program's
+// group takes the foreground while it runs, so that it can ask for a password on the terminal
+// and a Ctrl-C reaches it. See package procgroup.
 func (c Command) Code(ctx context.Context, _ string) (string, error) {
 	argv, err := shellquote.Split(c.Line)
 	if err != nil || len(argv) == 0 {
 		return "", errors.New("MFA token command cannot be split into words; check its quotes")
 	}
+	ctx, release := procgroup.CancelOnSignal(ctx)
+	code, err := c.run(ctx, argv)
+	if sig := release(); sig != nil {
+		return "", fmt.Errorf("MFA token command %s was stopped: %w", argv[0], sig)
+	}
+	return code, err
+}
+
+// run runs the program argv and returns the code it printed.
+func (c Command) run(ctx context.Context, argv []string) (string, error) {
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = time.Minute
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Dir, cmd.Env = c.Dir, c.Env
+	cmd := exec.CommandContext(runCtx, argv[0], argv[1:]...)
+	cmd.Dir = c.Dir
+	env := c.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	// rolehop's own secret inputs are for rolehop; the program has no use for them.
+	cmd.Env = awsenv.WithoutSecretInputs(env)
 	if c.Stderr != nil {
 		cmd.Stderr = c.Stderr
 	}
@@ -93,8 +120,21 @@ func (c Command) Code(ctx context.Context, _ string) (string, error) {
 	cmd.WaitDelay = time.Second
 	var out bytes.Buffer
 	cmd.Stdout = &out
+	// Its stdin is not the terminal (it may be the command's input), but it may open the
+	// terminal to ask for a password.
+	var terminal io.Reader
+	if f, err := os.OpenFile(tty.Device, os.O_RDWR, 0); err == nil {
+		defer f.Close()
+		terminal = f
+	}
+	restore := procgroup.Isolate(cmd, terminal)
+	// Also after a failed start: the child may have taken the terminal before exec failed.
+	defer restore()
 	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
+			return "", fmt.Errorf("MFA token command %s was stopped: %w", argv[0], context.Cause(ctx))
+		case runCtx.Err() != nil:
 			return "", fmt.Errorf("MFA token command %s did not finish within %s", argv[0], timeout)
 		}
 		return "", fmt.Errorf("MFA token command %s: %w", argv[0], err)

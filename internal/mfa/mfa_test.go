@@ -61,7 +61,13 @@ func TestCommand(t *testing.T) {
 		{body: `sleep 5`, wantErr: "did not finish within 200ms"},
 	}
 	for _, tt := range tests {
-		c := Command{Line: script(t, tt.body) + tt.args, Timeout: 200 * time.Millisecond}
+		// Only the program that hangs waits out the short timeout; on a busy machine the
+		// others may take longer than that just to start.
+		timeout := 10 * time.Second
+		if strings.HasPrefix(tt.body, "sleep") {
+			timeout = 200 * time.Millisecond
+		}
+		c := Command{Line: script(t, tt.body) + tt.args, Timeout: timeout}
 		got, err := c.Code(context.Background(), "GAHT12345678")
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {

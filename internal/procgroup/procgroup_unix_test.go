@@ -1,0 +1,88 @@
+//go:build unix && !aix
+
+package procgroup_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rolehop/rolehop/internal/procgroup"
+)
+
+// timeout bounds every wait in these tests.
+const timeout = 10 * time.Second
+
+func TestMain(m *testing.M) {
+	// Started with these ignored (say, as a background job of a script), the test binary would
+	// rightly leave them alone and the tests fail. Catching them here ignores them all the same.
+	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGHUP} {
+		if signal.Ignored(sig) {
+			signal.Notify(make(chan os.Signal, 1), sig)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+func TestCancelOnSignal(t *testing.T) {
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		want string
+	}{
+		{syscall.SIGINT, "interrupted by SIGINT"},
+		{syscall.SIGTERM, "interrupted by SIGTERM"},
+		{syscall.SIGHUP, "interrupted by SIGHUP"},
+	} {
+		t.Run(tt.want, func(t *testing.T) {
+			ctx, release := procgroup.CancelOnSignal(context.Background())
+			if err := syscall.Kill(os.Getpid(), tt.sig); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(timeout):
+				t.Fatalf("context not cancelled %v after the signal", timeout)
+			}
+			var in *procgroup.Interrupted
+			if cause := context.Cause(ctx); !errors.As(cause, &in) || in.Signal != tt.sig || cause.Error() != tt.want {
+				t.Errorf("cause = %v, want %q", cause, tt.want)
+			}
+			if err := release(); err == nil || err.Error() != tt.want {
+				t.Errorf("release() = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCancelOnSignalReleasedWithoutSignal(t *testing.T) {
+	ctx, release := procgroup.CancelOnSignal(context.Background())
+	if ctx.Err() != nil {
+		t.Fatalf("context done before release: %v", context.Cause(ctx))
+	}
+	if err := release(); err != nil {
+		t.Errorf("release() = %v, want nil", err)
+	}
+	if !errors.Is(ctx.Err(), context.Canceled) {
+		t.Errorf("after release, ctx.Err() = %v, want context.Canceled", ctx.Err())
+	}
+}
+
+func TestCancelOnSignalLeavesIgnoredSignalsIgnored(t *testing.T) {
+	signal.Ignore(syscall.SIGHUP)
+	t.Cleanup(func() {
+		// Catching it is what ends ignoring it (Reset would not), for the tests after this one.
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, syscall.SIGHUP)
+		signal.Stop(c)
+	})
+	_, release := procgroup.CancelOnSignal(context.Background())
+	defer release()
+	// Catching it would make it not ignored, for rolehop and for the program it starts.
+	if !signal.Ignored(syscall.SIGHUP) {
+		t.Error("SIGHUP, ignored before, is caught")
+	}
+}
