@@ -44,7 +44,9 @@ type Store interface {
 // Options configures a Cache. The zero value gives the defaults.
 type Options struct {
 	// LockDir is the directory for lock files, which hold no secrets. "" means
-	// $XDG_CACHE_HOME/rolehop/locks, or ~/.cache/rolehop/locks; it is created with mode 0700.
+	// $XDG_CACHE_HOME/rolehop/locks, or ~/.cache/rolehop/locks. It is created with mode 0700;
+	// a lock directory or file that is a link, a named pipe, another user's, or a directory
+	// others may write is an error (see privfs).
 	LockDir string
 	// MinTTL is how long cached credentials must still be good for to be used; 0 means 5m.
 	MinTTL time.Duration
@@ -322,7 +324,7 @@ func (c *Cache) List() ([]Entry, error) {
 // removeStale removes the entry name if it is still expired or corrupted once its lock is
 // held. If another process holds the lock, that process is replacing the entry: leave it.
 func (c *Cache) removeStale(name string) {
-	f, err := c.lockFile(strings.TrimPrefix(name, keyPrefix))
+	f, checked, err := c.lockFile(strings.TrimPrefix(name, keyPrefix))
 	if err != nil {
 		c.log.Debug("cache remove skipped", "entry", name, "err", err)
 		return
@@ -332,6 +334,10 @@ func (c *Cache) removeStale(name string) {
 		return
 	}
 	defer c.unlock(f, name)
+	if err := sameFile(f, checked); err != nil {
+		c.log.Debug("cache remove skipped", "entry", name, "err", err)
+		return
+	}
 	data, found, err := c.store.Get(name)
 	if err != nil || !found {
 		return
