@@ -75,7 +75,9 @@ type Options struct {
 	// backends that opens and works, in the order of Backends().
 	Backend string
 	// FileDir is the file backend's directory. "" means $XDG_DATA_HOME/rolehop/keyring, or
-	// ~/.local/share/rolehop/keyring. It is created with mode 0700, or made 0700 if it exists.
+	// ~/.local/share/rolehop/keyring. It is created with mode 0700, or made 0700 if it exists;
+	// a link, another user's directory or one others may write is an error, and so is an item
+	// file that is not a regular file of the user's (see privfs).
 	FileDir string
 	// LookupEnv reads the environment (PassphraseEnv, XDG_DATA_HOME, PASSWORD_STORE_DIR);
 	// nil means os.LookupEnv.
