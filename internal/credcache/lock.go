@@ -17,12 +17,29 @@ import (
 // long enough that twenty waiting processes cost nothing.
 const retryDelay = 25 * time.Millisecond
 
+// LockError is a failure to take an entry's lock file: the lock directory or file is not
+// safe to use, or another process held the lock for too long. Its message says what to do.
+type LockError struct{ Err error }
+
+func (e *LockError) Error() string { return e.Err.Error() }
+func (e *LockError) Unwrap() error { return e.Err }
+
 // lock takes the lock file of the entry whose hash is given, waiting up to LockTimeout for
-// another process to let go of it, and returns the function that releases it.
+// another process to let go of it, and returns the function that releases it. Its errors are
+// LockErrors.
+func (c *Cache) lock(ctx context.Context, hash, desc string) (func(), error) {
+	unlock, err := c.tryLock(ctx, hash, desc)
+	if err != nil {
+		return nil, &LockError{err}
+	}
+	return unlock, nil
+}
+
+// tryLock is lock without the error type.
 //
 // The lock is flock(2) on an open file, so the kernel releases it when its holder dies, and
 // goroutines of one process exclude each other as processes do (each opens the file anew).
-func (c *Cache) lock(ctx context.Context, hash, desc string) (func(), error) {
+func (c *Cache) tryLock(ctx context.Context, hash, desc string) (func(), error) {
 	f, checked, err := c.lockFile(hash)
 	if err != nil {
 		return nil, err
