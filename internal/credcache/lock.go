@@ -93,7 +93,8 @@ func (c *Cache) lockFile(hash string) (*flock.Flock, fs.FileInfo, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("the cache lock file: %w", err)
 	}
-	return flock.New(path, flock.SetFlag(os.O_RDONLY|os.O_CREATE|privfs.OpenFlags)), info, nil
+	// Read-write, as flock needs on some systems (and on NFS) to lock exclusively.
+	return flock.New(path, flock.SetFlag(os.O_RDWR|os.O_CREATE|privfs.OpenFlags)), info, nil
 }
 
 // sameFile reports an error unless the locked file f is the one checked.
