@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -30,36 +31,40 @@ func (k keyParts) with(more ...string) keyParts {
 	}
 }
 
-// withToken returns the parts followed by a hash of the web identity token: a new token (another
-// CI job, another service account) is a new entry. The first hop's token replaces the base
-// identity, which it does not use.
-func (k keyParts) withToken(tok *memoToken) keyParts {
+// tokenParts keys a web identity hop on a hash of its token, so that a new token (another CI
+// job, another service account) is a new entry, and on the STS region and endpoint it is
+// fetched from, as every other step is. The token replaces the base identity, which the hop
+// does not use.
+func (c *Chain) tokenParts(tok *memoToken) keyParts {
+	sts := c.stsParts()
 	return func(ctx context.Context) ([]string, error) {
 		b, err := tok.Token(ctx)
 		if err != nil {
 			return nil, &tokenError{err}
 		}
 		sum := sha256.Sum256(b)
-		return []string{"web_identity_token_sha256=" + hex.EncodeToString(sum[:])}, nil
+		return append(slices.Clone(sts), "web_identity_token_sha256="+hex.EncodeToString(sum[:])), nil
 	}
 }
 
 // baseParts keys the base credentials on where they come from and their access key ID, and
-// the STS endpoint every step is fetched from.
+// the STS region and endpoint every step is fetched from.
 func (c *Chain) baseParts(name string) keyParts {
-	endpoint := ""
-	if ep := c.stsEndpoint(); ep != "" {
-		endpoint = ep
-	}
+	sts := c.stsParts()
 	base := c.creds
-	region := c.cfg.Region
 	return func(ctx context.Context) ([]string, error) {
 		creds, err := base.Retrieve(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return []string{"base=" + name, "access_key_id=" + creds.AccessKeyID, "sts_region=" + region, "sts_endpoint=" + endpoint}, nil
+		return append([]string{"base=" + name, "access_key_id=" + creds.AccessKeyID}, sts...), nil
 	}
+}
+
+// stsParts are the STS region and endpoint (AWS_ENDPOINT_URL_STS and the like; "" for the
+// SDK's regional default) that the steps are fetched from.
+func (c *Chain) stsParts() []string {
+	return []string{"sts_region=" + c.cfg.Region, "sts_endpoint=" + c.stsEndpoint()}
 }
 
 // hopParts are the values that change what a hop returns.

@@ -230,8 +230,10 @@ func (c *Chain) hop(i int, h *plan.Hop, codes plan.CodeSource) {
 			o.Policy = optional(h.Policy)
 			o.PolicyARNs = policyARNs(h.PolicyARNs)
 		})
-		// A new token is a new identity: key the cache on the token itself (hashed).
-		c.parts = c.parts.withToken(tok)
+		if c.cache != nil {
+			// A new token is a new identity: key the cache on the token itself (hashed).
+			c.parts = c.tokenParts(tok)
+		}
 	} else {
 		if h.MFASerial != "" {
 			s.codes, s.serial = codes, h.MFASerial

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go"
+	"github.com/rolehop/rolehop/internal/credcache"
 	"github.com/rolehop/rolehop/internal/plan"
 )
 
@@ -159,6 +160,10 @@ func earlier(err error) error {
 	var be *BaseError
 	if errors.As(err, &be) {
 		return be
+	}
+	var le *credcache.LockError
+	if errors.As(err, &le) {
+		return le
 	}
 	return nil
 }

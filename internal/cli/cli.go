@@ -74,6 +74,7 @@ func (s childStatus) Error() string { return fmt.Sprintf("command exited with st
 
 // Main runs rolehop with sys and returns the process's exit status.
 func Main(ctx context.Context, sys System) int {
+	undumpable()
 	a := &app{sys: sys}
 	root := a.root()
 	root.SetArgs(sys.Args)

@@ -44,7 +44,9 @@ type Store interface {
 // Options configures a Cache. The zero value gives the defaults.
 type Options struct {
 	// LockDir is the directory for lock files, which hold no secrets. "" means
-	// $XDG_CACHE_HOME/rolehop/locks, or ~/.cache/rolehop/locks; it is created with mode 0700.
+	// $XDG_CACHE_HOME/rolehop/locks, or ~/.cache/rolehop/locks. It is created with mode 0700;
+	// a lock directory or file that is a link, a named pipe, another user's, or a directory
+	// others may write is an error (see privfs).
 	LockDir string
 	// MinTTL is how long cached credentials must still be good for to be used; 0 means 5m.
 	MinTTL time.Duration
@@ -63,8 +65,8 @@ const (
 	// store's other secrets.
 	keyPrefix = "cache:"
 	// entryVersion is the format of the stored data; entries of another version count as
-	// corrupted and are replaced.
-	entryVersion = 1
+	// corrupted and are replaced. Version 2 added Key.
+	entryVersion = 2
 )
 
 // Cache serves credentials from a Store. It is safe for use by several goroutines.
@@ -127,7 +129,11 @@ func (k Key) hash() string {
 
 // entry is the data stored for one set of credentials.
 type entry struct {
-	Version         int       `json:"version"`
+	Version int `json:"version"`
+	// Key is the hash of the Key the entry was stored under. The store encrypts it with the
+	// credentials, but may not tie them to the entry's name (the file keyring's file names,
+	// pass's): an entry moved or copied to another key's name must not be served as that key.
+	Key             string    `json:"key_sha256"`
 	AccessKeyID     string    `json:"access_key_id"`
 	SecretAccessKey string    `json:"secret_access_key"`
 	SessionToken    string    `json:"session_token,omitempty"`
@@ -142,7 +148,7 @@ func decode(data []byte) (entry, bool) {
 	if err := json.Unmarshal(data, &e); err != nil {
 		return entry{}, false
 	}
-	ok := e.Version == entryVersion && e.AccessKeyID != "" && e.SecretAccessKey != "" && !e.Expires.IsZero()
+	ok := e.Version == entryVersion && e.Key != "" && e.AccessKeyID != "" && e.SecretAccessKey != "" && !e.Expires.IsZero()
 	return e, ok
 }
 
@@ -194,21 +200,22 @@ func (p *provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		return aws.Credentials{}, err
 	}
 	defer unlock()
-	if creds, ok := c.load(p.name, p.desc); ok {
+	if creds, ok := c.load(p.name, p.hash, p.desc); ok {
 		return creds, nil
 	}
 	creds, err := p.inner.Retrieve(ctx)
 	if err != nil {
 		return creds, err
 	}
-	c.save(p.name, p.desc, creds)
+	c.save(p.name, p.hash, p.desc, creds)
 	return creds, nil
 }
 
-// load returns the credentials stored under name if they are good for longer than MinTTL,
-// removing the entry if it is expired or corrupted. A store that cannot be read counts as a
-// miss: the cache only saves calls, it must not make a fetch fail.
-func (c *Cache) load(name, desc string) (aws.Credentials, bool) {
+// load returns the credentials stored under name if they are the key hash's and good for
+// longer than MinTTL, removing the entry if it is expired, corrupted or another key's. A
+// store that cannot be read counts as a miss: the cache only saves calls, it must not make a
+// fetch fail.
+func (c *Cache) load(name, hash, desc string) (aws.Credentials, bool) {
 	data, found, err := c.store.Get(name)
 	if err != nil {
 		c.log.Debug("cache miss", "entry", desc, "reason", "store read failed", "err", err)
@@ -222,6 +229,11 @@ func (c *Cache) load(name, desc string) (aws.Credentials, bool) {
 	if !ok {
 		// The parse error is not logged: it may quote the data.
 		c.log.Debug("cache miss", "entry", desc, "reason", "corrupted entry, replacing it")
+		c.remove(name, desc)
+		return aws.Credentials{}, false
+	}
+	if e.Key != hash {
+		c.log.Debug("cache miss", "entry", desc, "reason", "the entry was stored under another key, removing it")
 		c.remove(name, desc)
 		return aws.Credentials{}, false
 	}
@@ -239,9 +251,9 @@ func (c *Cache) load(name, desc string) (aws.Credentials, bool) {
 	return e.credentials(), true
 }
 
-// save stores creds under name if they expire, and not within MinTTL. Failures are logged
-// only: the credentials are good whether or not they could be cached.
-func (c *Cache) save(name, desc string, creds aws.Credentials) {
+// save stores creds under name, tied to the key hash, if they expire, and not within MinTTL.
+// Failures are logged only: the credentials are good whether or not they could be cached.
+func (c *Cache) save(name, hash, desc string, creds aws.Credentials) {
 	if !creds.CanExpire {
 		c.log.Debug("cache skip", "entry", desc, "reason", "credentials do not expire")
 		return
@@ -253,6 +265,7 @@ func (c *Cache) save(name, desc string, creds aws.Credentials) {
 	}
 	data, err := json.Marshal(entry{
 		Version:         entryVersion,
+		Key:             hash,
 		AccessKeyID:     creds.AccessKeyID,
 		SecretAccessKey: creds.SecretAccessKey,
 		SessionToken:    creds.SessionToken,
@@ -286,8 +299,8 @@ type Entry struct {
 	Expires     time.Time
 }
 
-// List returns the entries in the cache, sorted by description. It removes the expired and
-// corrupted entries it sees, unless a process is fetching them at that moment.
+// List returns the entries in the cache, sorted by description. It removes the expired,
+// corrupted and misplaced entries it sees, unless a process is fetching them at that moment.
 func (c *Cache) List() ([]Entry, error) {
 	names, err := c.store.Keys(keyPrefix)
 	if err != nil {
@@ -302,8 +315,8 @@ func (c *Cache) List() ([]Entry, error) {
 		if !found {
 			continue
 		}
-		e, ok := decode(data)
-		if !ok || !e.Expires.After(c.now()) {
+		e, ok := c.current(name, data)
+		if !ok {
 			c.removeStale(name)
 			continue
 		}
@@ -319,10 +332,10 @@ func (c *Cache) List() ([]Entry, error) {
 	return out, nil
 }
 
-// removeStale removes the entry name if it is still expired or corrupted once its lock is
-// held. If another process holds the lock, that process is replacing the entry: leave it.
+// removeStale removes the entry name if it is still expired, corrupted or misplaced once its
+// lock is held. If another process holds the lock, that process is replacing the entry: leave it.
 func (c *Cache) removeStale(name string) {
-	f, err := c.lockFile(strings.TrimPrefix(name, keyPrefix))
+	f, checked, err := c.lockFile(strings.TrimPrefix(name, keyPrefix))
 	if err != nil {
 		c.log.Debug("cache remove skipped", "entry", name, "err", err)
 		return
@@ -332,14 +345,25 @@ func (c *Cache) removeStale(name string) {
 		return
 	}
 	defer c.unlock(f, name)
+	if err := sameFile(f, checked); err != nil {
+		c.log.Debug("cache remove skipped", "entry", name, "err", err)
+		return
+	}
 	data, found, err := c.store.Get(name)
 	if err != nil || !found {
 		return
 	}
-	if e, ok := decode(data); !ok || !e.Expires.After(c.now()) {
-		c.log.Debug("cache remove", "entry", name, "reason", "expired or corrupted")
+	if _, ok := c.current(name, data); !ok {
+		c.log.Debug("cache remove", "entry", name, "reason", "expired, corrupted or stored under another key")
 		c.remove(name, name)
 	}
+}
+
+// current decodes the data stored under name, reporting whether it is a whole entry of that
+// name that has not expired.
+func (c *Cache) current(name string, data []byte) (entry, bool) {
+	e, ok := decode(data)
+	return e, ok && keyPrefix+e.Key == name && e.Expires.After(c.now())
 }
 
 // Clear removes every entry from the cache and returns how many it removed. Lock files are

@@ -183,9 +183,13 @@ var testKey = Key{
 	Description: "AssumeRole arn:aws:iam::111111111111:role/deploy",
 }
 
+// encode returns e as stored, for testKey unless e names another key.
 func encode(t *testing.T, e entry) []byte {
 	t.Helper()
 	e.Version = entryVersion
+	if e.Key == "" {
+		e.Key = testKey.hash()
+	}
 	data, err := json.Marshal(e)
 	if err != nil {
 		t.Fatal(err)
@@ -286,6 +290,20 @@ func TestProviderRetrieve(t *testing.T) {
 		},
 		{
 			name:      "entry of another format version",
+			stored:    []byte(`{"version":1,"access_key_id":"OLD","secret_access_key":"x","expires":"2030-01-02T05:00:00Z"}`),
+			inner:     temporary("NEW", t0.Add(time.Hour)),
+			wantCalls: 1, wantID: "NEW", wantEntry: "NEW",
+			wantLog: `corrupted`,
+		},
+		{
+			name:      "entry stored under another key",
+			stored:    encode(t, entry{Key: Key{Parts: []string{"role=arn:aws:iam::111111111111:role/other"}}.hash(), AccessKeyID: "OLD", SecretAccessKey: secretKey, Expires: t0.Add(time.Hour)}),
+			inner:     temporary("NEW", t0.Add(time.Hour)),
+			wantCalls: 1, wantID: "NEW", wantEntry: "NEW",
+			wantLog: `msg="cache miss" entry="AssumeRole arn:aws:iam::111111111111:role/deploy" reason="the entry was stored under another key, removing it"`,
+		},
+		{
+			name:      "entry missing its key",
 			stored:    []byte(`{"version":2,"access_key_id":"OLD","secret_access_key":"x","expires":"2030-01-02T05:00:00Z"}`),
 			inner:     temporary("NEW", t0.Add(time.Hour)),
 			wantCalls: 1, wantID: "NEW", wantEntry: "NEW",
@@ -606,22 +624,25 @@ func TestListAndClear(t *testing.T) {
 	store := newMemStore()
 	lockDir := t.TempDir()
 	c, _ := newCache(t, store, Options{LockDir: lockDir})
+	key := func(desc string) Key { return Key{Parts: []string{"desc=" + desc}} }
 	put := func(desc string, data []byte) string {
-		name := keyPrefix + Key{Parts: []string{"desc=" + desc}}.hash()
+		name := keyPrefix + key(desc).hash()
 		if err := store.Set(name, data, desc); err != nil {
 			t.Fatal(err)
 		}
 		return name
 	}
-	good := func(id string, expires time.Time) []byte {
-		return encode(t, entry{AccessKeyID: id, SecretAccessKey: secretKey, Expires: expires})
+	// good is an entry for the key of desc.
+	good := func(desc, id string, expires time.Time) []byte {
+		return encode(t, entry{Key: key(desc).hash(), AccessKeyID: id, SecretAccessKey: secretKey, Expires: expires})
 	}
-	b := put("hop 2: AssumeRole b", good("B", t0.Add(2*time.Hour)))
-	a := put("hop 1: AssumeRole a", good("A", t0.Add(time.Hour)))
-	soon := put("hop 3: AssumeRole c", good("C", t0.Add(time.Minute)))
-	expired := put("expired", good("X", t0.Add(-time.Second)))
+	b := put("hop 2: AssumeRole b", good("hop 2: AssumeRole b", "B", t0.Add(2*time.Hour)))
+	a := put("hop 1: AssumeRole a", good("hop 1: AssumeRole a", "A", t0.Add(time.Hour)))
+	soon := put("hop 3: AssumeRole c", good("hop 3: AssumeRole c", "C", t0.Add(time.Minute)))
+	expired := put("expired", good("expired", "X", t0.Add(-time.Second)))
 	corrupted := put("corrupted", []byte("not json"))
-	lockedExpired := put("expired, being refreshed", good("Y", t0.Add(-time.Hour)))
+	misplaced := put("misplaced", good("hop 1: AssumeRole a", "A", t0.Add(time.Hour)))
+	lockedExpired := put("expired, being refreshed", good("expired, being refreshed", "Y", t0.Add(-time.Hour)))
 	if err := store.Set("other:secret", []byte("not ours"), "other"); err != nil {
 		t.Fatal(err)
 	}
@@ -644,7 +665,7 @@ func TestListAndClear(t *testing.T) {
 	}) {
 		t.Errorf("List() = %+v\nwant %+v", got, want)
 	}
-	for _, name := range []string{expired, corrupted} {
+	for _, name := range []string{expired, corrupted, misplaced} {
 		if _, found, _ := store.Get(name); found {
 			t.Errorf("List left stale entry %s in the store", name)
 		}
@@ -672,6 +693,39 @@ func TestListAndClear(t *testing.T) {
 	}
 	if n, err := c.Clear(); err != nil || n != 0 {
 		t.Errorf("Clear() of an empty cache = %d, %v; want 0", n, err)
+	}
+}
+
+// TestEntryOfAnotherKey copies the entry of one key to another key's name, as swapping the
+// file keyring's files does: reading the second key must be a miss that fetches its own
+// credentials, never the first key's.
+func TestEntryOfAnotherKey(t *testing.T) {
+	store := newMemStore()
+	c, logText := newCache(t, store, Options{})
+	keyA := Key{Parts: []string{"role=arn:aws:iam::111111111111:role/a"}, Description: "role a"}
+	keyB := Key{Parts: []string{"role=arn:aws:iam::111111111111:role/b"}, Description: "role b"}
+	if _, err := c.Provider(keyA, &fakeProvider{creds: temporary("ASIAROLEA", t0.Add(time.Hour))}).Retrieve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	store.items[keyPrefix+keyB.hash()] = store.items[keyPrefix+keyA.hash()]
+
+	innerB := &fakeProvider{creds: temporary("ASIAROLEB", t0.Add(time.Hour))}
+	got, err := c.Provider(keyB, innerB).Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.AccessKeyID != "ASIAROLEB" || innerB.calls.Load() != 1 {
+		t.Errorf("Retrieve(b) = %q after %d fetches, want ASIAROLEB after 1", got.AccessKeyID, innerB.calls.Load())
+	}
+	const line = `msg="cache miss" entry="role b" reason="the entry was stored under another key, removing it"`
+	if !strings.Contains(logText(), line) {
+		t.Errorf("log lacks %s:\n%s", line, logText())
+	}
+	if e, ok := store.stored(t, keyPrefix+keyB.hash()); !ok || e.AccessKeyID != "ASIAROLEB" || e.Key != keyB.hash() {
+		t.Errorf("b's entry is %+v (present %v), want b's own", e, ok)
+	}
+	if e, ok := store.stored(t, keyPrefix+keyA.hash()); !ok || e.AccessKeyID != "ASIAROLEA" {
+		t.Errorf("a's entry is %+v (present %v), want it untouched", e, ok)
 	}
 }
 

@@ -6,12 +6,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/99designs/keyring"
+	"github.com/rolehop/rolehop/internal/privfs"
 )
 
 // stagingPrefix starts the names of the directories Set writes new items in. Keys never
@@ -39,6 +39,12 @@ func openFile(o Options, cfg keyring.Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// An existing directory is checked before anything is read from it or asked for.
+	if _, err := os.Lstat(dir); err == nil {
+		if err := privfs.Dir(dir); err != nil {
+			return nil, fmt.Errorf("the keyring directory: %w", err)
+		}
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read the keyring directory: %w", err)
@@ -48,11 +54,10 @@ func openFile(o Options, cfg keyring.Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create the keyring directory: %w", err)
-	}
-	if err := restrictDir(dir); err != nil {
-		return nil, err
+	// Private to the user: items are encrypted, but their file names say which credentials
+	// exist, and others must not be able to put files there.
+	if err := privfs.Dir(dir); err != nil {
+		return nil, fmt.Errorf("the keyring directory: %w", err)
 	}
 	removeStaleStaging(dir, entries)
 	cfg.FileDir = dir
@@ -123,22 +128,6 @@ func filePassphrase(o Options, dir string, hasItems bool) (string, bool, error) 
 	return p, true, nil
 }
 
-// restrictDir makes dir private to the user: items are encrypted, but their file names say
-// which credentials exist.
-func restrictDir(dir string) error {
-	info, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("check the keyring directory: %w", err)
-	}
-	if runtime.GOOS == "windows" || info.Mode().Perm() == 0o700 {
-		return nil
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return fmt.Errorf("make the keyring directory private: %w", err)
-	}
-	return nil
-}
-
 // removeStaleStaging removes the staging directories of Sets that were killed. Failing to is
 // harmless: the directories hold only encrypted items.
 func removeStaleStaging(dir string, entries []fs.DirEntry) {
@@ -157,10 +146,26 @@ func fileKey(key string) string {
 	return strings.ReplaceAll(key, ":", "/")
 }
 
+// fileName is the name keyring's file backend gives the file of key: it percent-encodes '/'
+// and '%', and valid keys have no '%'.
+func fileName(key string) string {
+	return strings.ReplaceAll(fileKey(key), "/", "%2F")
+}
+
+// Get reads key's item. keyring opens the file by name, following links and waiting on named
+// pipes, so the file is checked first. The item's key is stored encrypted with it, which
+// tells an item moved or copied to another key's file.
 func (f *fileBackend) Get(key string) (keyring.Item, error) {
+	path := filepath.Join(f.dir, fileName(key))
+	if err := privfs.Regular(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return keyring.Item{}, err
+	}
 	item, err := f.kr.Get(fileKey(key))
 	var pathErr *fs.PathError
 	switch {
+	case err == nil && item.Key != fileKey(key):
+		f.verified = true
+		return keyring.Item{}, fmt.Errorf("%s holds the item %q, not %s: it was moved or copied there; remove it", path, strings.ReplaceAll(item.Key, "/", ":"), key)
 	case err == nil:
 		f.verified = true
 		item.Key = key

@@ -1,16 +1,22 @@
 package secretstore
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/rolehop/rolehop/internal/awsenv"
+	"github.com/rolehop/rolehop/internal/run"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,9 +24,16 @@ import (
 // keyctl keyring it names (see TestMain).
 const childServiceEnv = "SECRETSTORE_TEST_KEYCTL_CHILD"
 
+// readerEnv, when set, makes the test binary act as a command rolehop runs that tries to read
+// the cache whose service, file keyring directory and report file it names (see cacheReader).
+const readerEnv = "SECRETSTORE_TEST_CACHE_READER"
+
 func TestMain(m *testing.M) {
 	if service := os.Getenv(childServiceEnv); service != "" {
 		os.Exit(keyctlChild(service))
+	}
+	if args := os.Getenv(readerEnv); args != "" {
+		os.Exit(cacheReader(filepath.SplitList(args)))
 	}
 	os.Exit(m.Run())
 }
@@ -176,5 +189,107 @@ func TestKeyctlConcurrent(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// cacheReader tries every way a command rolehop runs has to read the cached item
+// cache:other-role of the service: through the kernel keyring, after linking the user keyring
+// into its own session keyring to possess what is in it, and through the store opened as
+// rolehop opens it. It writes one line per way to the report file.
+func cacheReader(args []string) int {
+	service, dir, report := args[0], args[1], args[2]
+	var lines []string
+	if _, err := unix.KeyctlInt(unix.KEYCTL_LINK, unix.KEY_SPEC_USER_KEYRING, unix.KEY_SPEC_SESSION_KEYRING, 0, 0); err != nil {
+		lines = append(lines, "link the user keyring: "+err.Error())
+	}
+	if data, err := keyctlRead(service, "cache:other-role"); err != nil {
+		lines = append(lines, "keyctl: "+err.Error())
+	} else {
+		lines = append(lines, "keyctl read: "+string(data))
+	}
+	s, err := open(Options{FileDir: dir}, service, headless())
+	if err == nil {
+		var data []byte
+		if data, err = s.Get("cache:other-role"); err == nil {
+			lines = append(lines, "store read: "+string(data))
+		}
+	}
+	if err != nil {
+		lines = append(lines, "store: "+err.Error())
+	}
+	if err := os.WriteFile(report, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// keyctlRead reads the key named key in the keyring named service in the user keyring.
+func keyctlRead(service, key string) ([]byte, error) {
+	ring, err := unix.KeyctlSearch(unix.KEY_SPEC_USER_KEYRING, "keyring", service, 0)
+	if err != nil {
+		return nil, fmt.Errorf("find keyring %s: %w", service, err)
+	}
+	id, err := unix.KeyctlSearch(ring, "user", key, 0)
+	if err != nil {
+		return nil, fmt.Errorf("find %s: %w", key, err)
+	}
+	buf := make([]byte, 4096)
+	n, err := unix.KeyctlBuffer(unix.KEYCTL_READ, id, buf, 0)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	return buf[:min(n, len(buf))], nil
+}
+
+// TestCommandCannotReadCache caches another role's credentials in the store Open picks by
+// itself on a machine with no desktop session, then runs a command as rolehop exec does (its
+// environment made by awsenv, started by run.Command) that tries to read them.
+func TestCommandCannotReadCache(t *testing.T) {
+	t.Parallel()
+	const secret = "the other role's secret access key"
+	service := testService(t)
+	dir := t.TempDir()
+	report := filepath.Join(t.TempDir(), "report")
+	// rolehop's own environment holds the passphrase, as it does when the cache uses the
+	// encrypted file; an empty password store keeps pass out of the way.
+	environ := append(os.Environ(), PassphraseEnv+"=the passphrase", "PASSWORD_STORE_DIR="+t.TempDir(),
+		readerEnv+"="+strings.Join([]string{service, dir, report}, string(os.PathListSeparator)))
+	lookup := func(name string) (string, bool) {
+		for _, kv := range slices.Backward(environ) {
+			if k, v, _ := strings.Cut(kv, "="); k == name {
+				return v, true
+			}
+		}
+		return "", false
+	}
+	s, err := open(Options{FileDir: dir, LookupEnv: lookup}, service, headless())
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Logf("the cache is in %s", s.Backend())
+	mustSet(t, s, "cache:other-role", []byte(secret), "AssumeRole other")
+
+	e := awsenv.For(aws.Credentials{AccessKeyID: "ASIATHISROLE", SecretAccessKey: "this role's", CanExpire: false}, "").ForCommand()
+	status, err := run.Command(context.Background(), []string{os.Args[0], "-test.run=^$"}, e.Apply(environ))
+	if err != nil || status != 0 {
+		t.Fatalf("the command: status %d, %v", status, err)
+	}
+	got, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the command reports:\n%s", got)
+	if strings.Contains(string(got), secret) {
+		t.Errorf("the command read the other role's credentials")
+	}
+	lines := strings.Split(string(got), "\n")
+	for _, want := range []struct{ prefix, has string }{
+		{"keyctl: find keyring " + service + ": ", ""},
+		{"store: secret store unavailable: ", "file: no passphrase: set ROLEHOP_KEYRING_PASSPHRASE"},
+	} {
+		if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, want.prefix) && strings.Contains(l, want.has) }) {
+			t.Errorf("the report lacks a line %q...%q", want.prefix, want.has)
+		}
 	}
 }

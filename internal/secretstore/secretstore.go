@@ -60,7 +60,8 @@ func order() []keyring.BackendType {
 }
 
 // Backends returns the names of all backends, in the order Open tries them when
-// Options.Backend is "". Each platform has only some of them.
+// Options.Backend is "" (all but keyctl, which is used only when named). Each platform has
+// only some of them.
 func Backends() []string {
 	var names []string
 	for _, b := range order() {
@@ -69,13 +70,28 @@ func Backends() []string {
 	return names
 }
 
+// automatic returns the backends Open tries, in order, when Options.Backend is "": this
+// platform's, except keyctl. Every process of the user can read the kernel's user keyring,
+// whatever the permissions on its keys (any of them can link the user keyring into its own
+// session keyring and so possess what is in it), so with keyctl the commands rolehop runs
+// could read every cached credential, other roles' and the MFA session too. keyctl is used
+// only when named.
+func automatic() []keyring.BackendType {
+	return slices.DeleteFunc(keyring.AvailableBackends(), func(b keyring.BackendType) bool {
+		return b == keyring.KeyCtlBackend
+	})
+}
+
 // Options configures Open.
 type Options struct {
 	// Backend is the backend to use, one of Backends(). "" means the first of this platform's
-	// backends that opens and works, in the order of Backends().
+	// backends that opens and works, in the order of Backends(), leaving out keyctl: any
+	// process of the user, the commands rolehop runs among them, can read the kernel keyring.
 	Backend string
 	// FileDir is the file backend's directory. "" means $XDG_DATA_HOME/rolehop/keyring, or
-	// ~/.local/share/rolehop/keyring. It is created with mode 0700, or made 0700 if it exists.
+	// ~/.local/share/rolehop/keyring. It is created with mode 0700, or made 0700 if it exists;
+	// a link, another user's directory or one others may write is an error, and so is an item
+	// file that is not a regular file of the user's (see privfs).
 	FileDir string
 	// LookupEnv reads the environment (PassphraseEnv, XDG_DATA_HOME, PASSWORD_STORE_DIR);
 	// nil means os.LookupEnv.
@@ -112,7 +128,7 @@ func Open(o Options) (*Store, error) {
 }
 
 // open is Open with the service name, and the backends to try when o.Backend is "" (nil means
-// those of this platform), given by the caller so that tests stay apart from real items.
+// automatic()), given by the caller so that tests stay apart from real items.
 func open(o Options, service string, candidates []keyring.BackendType) (*Store, error) {
 	if o.LookupEnv == nil {
 		o.LookupEnv = os.LookupEnv
@@ -124,7 +140,7 @@ func open(o Options, service string, candidates []keyring.BackendType) (*Store, 
 		}
 		candidates = []keyring.BackendType{b}
 	} else if candidates == nil {
-		candidates = keyring.AvailableBackends()
+		candidates = automatic()
 	}
 	unavailable := &unavailableError{}
 	for _, b := range candidates {

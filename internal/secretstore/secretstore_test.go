@@ -391,15 +391,13 @@ func TestAutoSelect(t *testing.T) {
 	osStores := slices.ContainsFunc(avail, func(b keyring.BackendType) bool {
 		return b != keyring.KeyCtlBackend && b != keyring.PassBackend && b != keyring.FileBackend
 	})
+	// Whether or not the kernel keyring works here, it is never chosen by itself.
 	want := "file"
-	if slices.Contains(avail, keyring.KeyCtlBackend) && keyctlProbe() == nil {
-		want = "keyctl"
-	}
 	switch {
 	case osStores:
 		// A desktop session: which OS store answers is up to the machine.
 		t.Logf("OS stores registered (%q): chose %s", avail, s.Backend())
-		if !slices.Contains(avail, keyring.BackendType(s.Backend())) {
+		if !slices.Contains(avail, keyring.BackendType(s.Backend())) || s.Backend() == "keyctl" {
 			t.Errorf("Backend() = %q, not one of %q", s.Backend(), avail)
 		}
 	case s.Backend() != want:
@@ -407,4 +405,39 @@ func TestAutoSelect(t *testing.T) {
 	default:
 		t.Logf("no OS store registered (%q): chose %s", avail, s.Backend())
 	}
+}
+
+// TestAutomaticLeavesOutKeyctl checks the selection: Open with no backend named tries this
+// platform's backends in order, all but keyctl, which stays available when named.
+func TestAutomaticLeavesOutKeyctl(t *testing.T) {
+	t.Parallel()
+	var want []keyring.BackendType
+	for _, b := range keyring.AvailableBackends() {
+		if b != keyring.KeyCtlBackend {
+			want = append(want, b)
+		}
+	}
+	if got := automatic(); !slices.Equal(got, want) {
+		t.Errorf("automatic() = %q, want %q", got, want)
+	}
+	if !slices.Contains(Backends(), "keyctl") {
+		t.Errorf("Backends() = %q, want keyctl among them", Backends())
+	}
+	// Nothing else usable: the error lists what was tried, and keyctl is not among it.
+	passDir := t.TempDir()
+	_, err := open(Options{FileDir: t.TempDir(), LookupEnv: env(map[string]string{"PASSWORD_STORE_DIR": passDir})}, testService(t), headless())
+	if err == nil {
+		t.Fatal("open with no passphrase and no password store: no error")
+	}
+	if strings.Contains(err.Error(), "keyctl") {
+		t.Errorf("open tried keyctl: %v", err)
+	}
+}
+
+// headless returns automatic() without the OS stores, as on a machine with no desktop
+// session, so that tests never touch the user's own stores.
+func headless() []keyring.BackendType {
+	return slices.DeleteFunc(automatic(), func(b keyring.BackendType) bool {
+		return b != keyring.KeyCtlBackend && b != keyring.PassBackend && b != keyring.FileBackend
+	})
 }

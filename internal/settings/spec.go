@@ -113,7 +113,7 @@ func Specs() []Spec {
 		{Key: KeyCredentials, Flag: "credentials", Env: []string{"ROLEHOP_CREDENTIALS"}, InFile: true,
 			Usage: "base credentials: the long-term keys stored as `NAME` with 'rolehop credentials add'"},
 		{Key: KeyKeyringBackend, Flag: "keyring-backend", Env: []string{"ROLEHOP_KEYRING_BACKEND"}, InFile: true,
-			Usage: "secret store `BACKEND`: keychain, wincred, secret-service, kwallet, pass, keyctl or file (default: the first that works)"},
+			Usage: "secret store `BACKEND`: keychain, wincred, secret-service, kwallet, pass, keyctl or file (default: the first that works; keyctl only when named)"},
 		{Key: KeyNoCache, Flag: "no-cache", Env: []string{"ROLEHOP_NO_CACHE"}, InFile: true, Bool: true,
 			Usage: "neither read nor write cached credentials"},
 		{Key: KeyMinTTL, Flag: "min-ttl", Env: []string{"ROLEHOP_MIN_TTL"}, InFile: true,
