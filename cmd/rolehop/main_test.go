@@ -94,7 +94,30 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 	cmds["noplaintext"] = noPlaintext
 	cmds["stsatleast"] = stsAtLeast
 	cmds["stshas"] = stsHas
+	cmds["echosts"] = echoSTS
 	return cmds
+}
+
+// echoSTS [PAD] points AWS_ENDPOINT_URL_STS at a stand-in for STS that repeats each request's
+// secrets in its error messages, followed by control characters and PAD bytes of padding
+// (mototest.EchoSTS). It sets ECHO_SECRET_KEY and ECHO_SESSION_TOKEN to the credentials it
+// issues for a first hop.
+func echoSTS(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) > 1 {
+		ts.Fatalf("usage: echosts [PAD]")
+	}
+	pad := 0
+	if len(args) == 1 {
+		var err error
+		if pad, err = strconv.Atoi(args[0]); err != nil || pad < 0 {
+			ts.Fatalf("echosts: PAD must be a number of bytes, not %q", args[0])
+		}
+	}
+	echo := mototest.NewEchoSTS(pad)
+	ts.Defer(echo.Close)
+	ts.Setenv("AWS_ENDPOINT_URL_STS", echo.URL)
+	ts.Setenv("ECHO_SECRET_KEY", mototest.EchoSecretAccessKey)
+	ts.Setenv("ECHO_SESSION_TOKEN", mototest.EchoSessionToken)
 }
 
 // stsAtLeast ACTION N: at least N calls with that action were recorded (refreshes in a long run

@@ -99,6 +99,7 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 	if err != nil {
 		return nil, profileError(p, err)
 	}
+	cfg.HTTPClient = limitBodies(cfg.HTTPClient, maxResponseBody)
 	c := &Chain{cfg: cfg, region: cfg.Region, log: o.Log, cache: o.Cache, timeout: o.STSTimeout}
 	if p.Region == "" && cfg.Region != "" {
 		// The region came from the profile: check it as a setting, and against the roles'
@@ -223,7 +224,7 @@ func (c *Chain) hop(i int, h *plan.Hop, codes plan.CodeSource) {
 	s := &step{source: c.creds, label: fmt.Sprintf("hop %d (%s)", i+1, arn), api: h.API(), hop: h, log: c.log, timeout: c.timeout}
 	if h.WebIdentityToken != nil {
 		tok := &memoToken{src: h.WebIdentityToken}
-		s.source = nil
+		s.source, s.token = nil, tok
 		s.inner = stscreds.NewWebIdentityRoleProvider(&checkedSTS{client: client, role: h.Role, now: time.Now}, arn, tok, func(o *stscreds.WebIdentityRoleOptions) {
 			o.RoleSessionName = h.SessionName
 			o.Duration = h.Duration
@@ -274,6 +275,8 @@ type step struct {
 	codes  plan.CodeSource
 	serial string
 	asked  string
+	// token, for a web identity hop, gives the token the call carried.
+	token *memoToken
 }
 
 // Code hands the code asked for before the call to the provider that makes it.
@@ -283,9 +286,11 @@ func (s *step) Code(context.Context, string) (string, error) { return s.asked, n
 func (s *step) code() (string, error) { return s.asked, nil }
 
 func (s *step) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	var signer aws.Credentials
 	if s.source != nil {
 		// Fetch the signing credentials first, so the latency logged below is this step's alone.
-		if _, err := s.source.Retrieve(ctx); err != nil {
+		var err error
+		if signer, err = s.source.Retrieve(ctx); err != nil {
 			return aws.Credentials{}, err
 		}
 	}
@@ -323,7 +328,7 @@ func (s *step) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		if prev := earlier(err); prev != nil {
 			return creds, prev
 		}
-		return creds, &HopError{Step: s.label, API: s.api, Err: err}
+		return creds, &HopError{Step: s.label, API: s.api, Err: err, hide: s.secrets(signer)}
 	}
 	return creds, nil
 }
@@ -402,7 +407,8 @@ func (c *Chain) Identity(ctx context.Context) (Identity, error) {
 		if prev := earlier(err); prev != nil {
 			return Identity{}, prev
 		}
-		return Identity{}, &HopError{API: "GetCallerIdentity", Err: err}
+		signer, _ := c.creds.Retrieve(ctx)
+		return Identity{}, &HopError{API: "GetCallerIdentity", Err: err, hide: []string{signer.SecretAccessKey, signer.SessionToken}}
 	}
 	return Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}, nil
 }

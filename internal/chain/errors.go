@@ -15,12 +15,15 @@ import (
 
 // HopError is a failed STS call. Its message names the step (the hop and its role, or the MFA
 // session), the call and the STS error code, with a sentence on what to check for common codes.
-// STS messages hold no secrets.
+// What STS sent is quoted on one line, shortened, and with the secrets the call carried hidden:
+// an endpoint that echoes its request must not print a token or a code.
 type HopError struct {
 	// Step is "hop 2 (arn:...)" or "MFA session (arn:...)"; empty for a call outside the chain.
 	Step string
 	API  string
 	Err  error
+	// hide are the secrets the call carried, as step.secrets gives them.
+	hide []string
 }
 
 func (e *HopError) Error() string {
@@ -28,7 +31,7 @@ func (e *HopError) Error() string {
 	if e.Step != "" {
 		prefix = e.Step + ": " + prefix
 	}
-	return prefix + describe(e.Err)
+	return prefix + describe(e.Err, e.hide)
 }
 
 func (e *HopError) Unwrap() error { return e.Err }
@@ -77,8 +80,9 @@ func (e *timeoutError) Error() string { return e.err.Error() }
 func (e *timeoutError) Unwrap() error { return e.err }
 
 // describe writes an SDK error as one line: the STS code and message with a hint, or what
-// kept the request from reaching STS.
-func describe(err error) string {
+// kept the request from reaching STS. Text from STS or the network is cleaned of the secrets
+// in hide.
+func describe(err error, hide []string) string {
 	var te *tokenError
 	if errors.As(err, &te) {
 		return "web identity token: " + oneLine(te.Error())
@@ -91,17 +95,21 @@ func describe(err error) string {
 	var to *timeoutError
 	if errors.As(err, &to) {
 		last := "no answer"
-		if d := describe(to.err); !strings.Contains(d, "context deadline exceeded") {
+		if d := describe(to.err, hide); !strings.Contains(d, "context deadline exceeded") {
 			last = d
 		}
 		return fmt.Sprintf("STS did not answer within %s, retries included (last: %s); check the network, or raise --sts-timeout", plan.FormatDuration(to.after), last)
 	}
+	var big *bodyTooLargeError
+	if errors.As(err, &big) {
+		return big.Error() + ", which no STS answer is; check AWS_ENDPOINT_URL_STS and any proxy in between"
+	}
 	var api smithy.APIError
 	if errors.As(err, &api) {
-		msg := oneLine(api.ErrorMessage())
-		s := api.ErrorCode()
+		msg := clean(strings.TrimSuffix(strings.TrimSpace(api.ErrorMessage()), "."), hide, maxMessage)
+		s := clean(api.ErrorCode(), hide, maxCode)
 		if msg != "" {
-			s += ": " + strings.TrimSuffix(msg, ".")
+			s += ": " + msg
 		}
 		hint := hints[api.ErrorCode()]
 		if strings.Contains(msg, "role chaining") {
@@ -119,9 +127,9 @@ func describe(err error) string {
 		if u != nil {
 			host = u.Scheme + "://" + u.Host
 		}
-		return fmt.Sprintf("cannot reach STS at %s: %s; check the network, --region and AWS_ENDPOINT_URL_STS", host, oneLine(rootCause(ue.Err).Error()))
+		return fmt.Sprintf("cannot reach STS at %s: %s; check the network, --region and AWS_ENDPOINT_URL_STS", clean(host, hide, maxMessage), clean(rootCause(ue.Err).Error(), hide, maxMessage))
 	}
-	return oneLine(err.Error())
+	return clean(err.Error(), hide, maxMessage)
 }
 
 func rootCause(err error) error {

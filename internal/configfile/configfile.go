@@ -109,7 +109,7 @@ func Discover(dir string, env func(string) (string, bool)) (*Config, error) {
 	}
 	for {
 		path := filepath.Join(d, FileName)
-		src, err := os.ReadFile(path)
+		src, err := readFile(path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 		case err != nil:
@@ -167,7 +167,7 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
-	src, err := os.ReadFile(abs)
+	src, err := readFile(abs)
 	if err != nil {
 		return nil, c.readError(abs, err)
 	}
@@ -304,6 +304,9 @@ func (c *Config) isRoot(f *file) (bool, error) {
 // parse parses and checks one file without evaluating any expression.
 func (c *Config) parse(path string, src []byte) (*file, error) {
 	f := &file{path: path, display: c.display(path), sum: sha256.Sum256(src)}
+	if at, deep := tooDeep(src, maxNesting); deep {
+		return nil, f.errorAt(at, fmt.Sprintf("expression nested more than %d levels deep (brackets, braces, parentheses, interpolations and operators); write it more simply", maxNesting))
+	}
 	// hcl quotes the file name in some messages, so give it the display path.
 	hf, diags := hclsyntax.ParseConfig(src, f.display, hcl.InitialPos)
 	if d := firstError(diags); d != nil {

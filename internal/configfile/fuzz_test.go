@@ -43,6 +43,10 @@ func FuzzLoad(f *testing.F) {
 		"region = \"\\u0000\"\n",
 		`region = jsondecode("{\"a\":")`,
 		`region = format("%d", "x")`,
+		"region = " + strings.Repeat("[", 101),
+		"region = " + strings.Repeat("!", 101) + "true",
+		"region = \"" + strings.Repeat("%{if true}", 101) + "\"",
+		"region = (" + strings.Repeat("1+\n", 99) + "1)",
 	}
 	for _, s := range seeds {
 		f.Add(s)

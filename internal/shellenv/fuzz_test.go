@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -106,58 +107,131 @@ func decodePowerShell(word string) (string, error) {
 	return "", fmt.Errorf("unterminated single quote")
 }
 
-// decodeDotenv reads a .env value in the dialect Dotenv promises: a literal
-// single-quoted value, or a double-quoted one where \\ \" \n \r and \$ are
-// the only escapes and no other backslash, " or $ may appear.
-func decodeDotenv(word string) (string, error) {
-	if len(word) >= 2 && word[0] == '\'' && word[len(word)-1] == '\'' {
-		inner := word[1 : len(word)-1]
-		if strings.ContainsAny(inner, "'\n\r") {
-			return "", fmt.Errorf("single-quoted value holds a quote or line break: %q", word)
+// decodeDotenvSH reads a .env file the way `set -a; . ./file` does in a POSIX shell, for the
+// lines Dotenv writes: NAME=WORD, one per line, where WORD is one single-quoted string (every
+// byte literal) or one double-quoted string, in which a backslash escapes $ ` " \ and a line
+// break and is literal before anything else. A $ or ` in double quotes is an error, since the
+// shell would expand it, and so is anything outside the quotes but the line break after them.
+func decodeDotenvSH(file string) ([]Var, error) {
+	var vars []Var
+	for rest := file; rest != ""; {
+		name, after, ok := strings.Cut(rest, "=")
+		if !ok || name == "" || strings.ContainsAny(name, " \t\n") {
+			return nil, fmt.Errorf("no NAME= at %q", rest)
 		}
-		return inner, nil
-	}
-	if len(word) < 2 || word[0] != '"' || word[len(word)-1] != '"' {
-		return "", fmt.Errorf("value is not quoted: %q", word)
-	}
-	inner := word[1 : len(word)-1]
-	var out strings.Builder
-	for i := 0; i < len(inner); i++ {
-		switch c := inner[i]; c {
-		case '\\':
-			if i+1 == len(inner) {
-				return "", fmt.Errorf("value ends in a lone backslash")
+		var value strings.Builder
+		i := 1
+		switch {
+		case strings.HasPrefix(after, "'"):
+			end := strings.IndexByte(after[1:], '\'')
+			if end < 0 {
+				return nil, fmt.Errorf("%s: unterminated single quote", name)
+			}
+			value.WriteString(after[1 : 1+end])
+			i = end + 2
+		case strings.HasPrefix(after, `"`):
+			for ; i < len(after) && after[i] != '"'; i++ {
+				switch c := after[i]; {
+				case c == '$' || c == '`':
+					return nil, fmt.Errorf("%s: the shell expands %q in double quotes", name, c)
+				case c == '\\' && i+1 < len(after) && after[i+1] == '\n':
+					i++
+				case c == '\\' && i+1 < len(after) && strings.IndexByte("$`\"\\", after[i+1]) >= 0:
+					i++
+					value.WriteByte(after[i])
+				default:
+					value.WriteByte(c)
+				}
+			}
+			if i == len(after) {
+				return nil, fmt.Errorf("%s: unterminated double quote", name)
 			}
 			i++
-			switch inner[i] {
-			case '\\', '"', '$':
-				out.WriteByte(inner[i])
-			case 'n':
-				out.WriteByte('\n')
-			case 'r':
-				out.WriteByte('\r')
-			default:
-				return "", fmt.Errorf("unexpected escape \\%c", inner[i])
-			}
-		case '"', '$', '\n', '\r':
-			return "", fmt.Errorf("unescaped %q at byte %d", c, i)
 		default:
-			out.WriteByte(c)
+			return nil, fmt.Errorf("%s: value is not quoted: %q", name, after)
 		}
+		if !strings.HasPrefix(after[i:], "\n") {
+			return nil, fmt.Errorf("%s: %q after the closing quote", name, after[i:])
+		}
+		vars = append(vars, Var{Name: name, Value: value.String()})
+		rest = after[i+1:]
 	}
-	return out.String(), nil
+	return vars, nil
 }
 
-// rejection returns the error Write must give for a variable name=value, or
-// "" if it must accept it.
-func rejection(name, value string) string {
+// The parts of a binding as python-dotenv (1.x, and Debian's 0.21) matches them, from its
+// parser.py; Go's RE2 picks the same match as Python's backtracking for these patterns.
+var (
+	pyBinding      = regexp.MustCompile(`^(?:export[^\S\r\n]+)?([^=#\s]+)[^\S\r\n]*=[^\S\r\n]*`)
+	pySingleQuoted = regexp.MustCompile(`^'((?:\\'|[^'])*)'`)
+	pyDoubleQuoted = regexp.MustCompile(`^"((?:\\"|[^"])*)"`)
+	pyEndOfLine    = regexp.MustCompile(`^(?:[^\S\r\n]*#[^\r\n]*)?[^\S\r\n]*(?:\r\n|\n|\r|$)`)
+	pyVariable     = regexp.MustCompile(`\$\{[^}:]*(?::-[^}]*)?\}`)
+)
+
+// decodeDotenvPython reads a .env file as python-dotenv's dotenv_values does by default, for
+// quoted values: the file is opened in text mode, which turns \r\n and \r into \n; a
+// single-quoted value decodes \\ and \'; a double-quoted one \\ \' \" \a \b \f \n \r \t \v;
+// and ${NAME} or ${NAME:-default} in any value is replaced, which is an error here. A line it
+// cannot parse is an error too (python-dotenv would skip it with a warning).
+func decodeDotenvPython(file string) ([]Var, error) {
+	rest := strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(file)
+	single := strings.NewReplacer(`\\`, `\`, `\'`, `'`)
+	double := strings.NewReplacer(`\\`, `\`, `\'`, `'`, `\"`, `"`, `\a`, "\a", `\b`, "\b", `\f`, "\f", `\n`, "\n", `\r`, "\r", `\t`, "\t", `\v`, "\v")
+	var vars []Var
+	for rest != "" {
+		m := pyBinding.FindStringSubmatch(rest)
+		if m == nil {
+			return nil, fmt.Errorf("no binding at %q", rest)
+		}
+		name := m[1]
+		rest = rest[len(m[0]):]
+		var value string
+		if q := pySingleQuoted.FindStringSubmatch(rest); q != nil {
+			value, rest = single.Replace(q[1]), rest[len(q[0]):]
+		} else if q := pyDoubleQuoted.FindStringSubmatch(rest); q != nil {
+			value, rest = double.Replace(q[1]), rest[len(q[0]):]
+		} else {
+			return nil, fmt.Errorf("%s: value is not quoted: %q", name, rest)
+		}
+		end := pyEndOfLine.FindString(rest)
+		if end == "" && rest != "" {
+			return nil, fmt.Errorf("%s: %q after the value", name, rest)
+		}
+		rest = rest[len(end):]
+		if pyVariable.MatchString(value) {
+			return nil, fmt.Errorf("%s: python-dotenv would expand a variable in %q", name, value)
+		}
+		vars = append(vars, Var{Name: name, Value: value})
+	}
+	return vars, nil
+}
+
+// rejection returns the error Write must give in format f for a variable name=value, or ""
+// if it must accept it.
+func rejection(f Format, name, value string) string {
 	switch {
 	case strings.ContainsRune(value, 0):
 		return "value of " + name + " contains a NUL byte, which no environment can hold"
 	case !utf8.ValidString(value):
 		return "value of " + name + " is not valid UTF-8"
+	case f != Dotenv:
+		return ""
 	}
-	return ""
+	why := ""
+	switch {
+	case strings.ContainsRune(value, '\r'):
+		why = "python-dotenv reads a carriage return as a line break"
+	case strings.Contains(value, "${"):
+		why = "python-dotenv expands ${...} whatever the quotes"
+	case strings.ContainsAny(value, `'\`) && strings.ContainsAny(value, "$`"):
+		why = "no quoting keeps both ' or \\ and $ or ` literal for sh and python-dotenv alike"
+	case strings.HasSuffix(value, `\`):
+		why = "python-dotenv misreads a double-quoted value that ends in \\"
+	default:
+		return ""
+	}
+	return "value of " + name + " cannot be written as dotenv: " + why + "; use another format, such as sh or json"
 }
 
 // fuzzFormat checks that the one line Write emits for X=value is prefix,
@@ -169,7 +243,7 @@ func fuzzFormat(f *testing.F, format Format, prefix string, decode func(string) 
 	f.Fuzz(func(t *testing.T, value string) {
 		var b bytes.Buffer
 		err := Write(&b, format, []Var{{Name: "X", Value: value}}, nil)
-		if msg := rejection("X", value); msg != "" {
+		if msg := rejection(format, "X", value); msg != "" {
 			if err == nil || err.Error() != msg {
 				t.Fatalf("Write(%q) error = %v, want %q", value, err, msg)
 			}
@@ -201,7 +275,41 @@ func FuzzFish(f *testing.F) { fuzzFormat(f, Fish, "set -gx X ", decodeFish) }
 
 func FuzzPowerShell(f *testing.F) { fuzzFormat(f, PowerShell, "$Env:X = ", decodePowerShell) }
 
-func FuzzDotenv(f *testing.F) { fuzzFormat(f, Dotenv, "X=", decodeDotenv) }
+// FuzzDotenv writes two variables and reads the file back as a POSIX shell and as
+// python-dotenv do: both must give exactly what was written, or Write must refuse it. The
+// second line shows that the first value ended where it should.
+func FuzzDotenv(f *testing.F) {
+	for _, v := range append(hostileValues(), everyByteValues()...) {
+		f.Add(v, "second")
+		f.Add("first", v)
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		set := []Var{{Name: "X", Value: a}, {Name: "Y", Value: b}}
+		var out bytes.Buffer
+		err := Write(&out, Dotenv, set, []string{"Z"})
+		if msg := cmp.Or(rejection(Dotenv, "X", a), rejection(Dotenv, "Y", b)); msg != "" {
+			if err == nil || err.Error() != msg {
+				t.Fatalf("Write error = %v, want %q", err, msg)
+			}
+			if out.Len() != 0 {
+				t.Fatalf("Write wrote %q before failing", out.String())
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("Write(%q, %q): %v", a, b, err)
+		}
+		for reader, decode := range map[string]func(string) ([]Var, error){"sh": decodeDotenvSH, "python-dotenv": decodeDotenvPython} {
+			got, err := decode(out.String())
+			if err != nil {
+				t.Fatalf("%s cannot read %q: %v", reader, out.String(), err)
+			}
+			if !slices.Equal(got, set) {
+				t.Fatalf("%s reads %q as %q, want %q", reader, out.String(), got, set)
+			}
+		}
+	})
+}
 
 func FuzzJSON(f *testing.F) {
 	for _, v := range hostileValues() {
@@ -211,7 +319,7 @@ func FuzzJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, a, b string) {
 		var out bytes.Buffer
 		err := Write(&out, JSON, []Var{{Name: "B", Value: a}, {Name: "A", Value: b}}, []string{"C"})
-		if msg := cmp.Or(rejection("B", a), rejection("A", b)); msg != "" {
+		if msg := cmp.Or(rejection(JSON, "B", a), rejection(JSON, "A", b)); msg != "" {
 			if err == nil || err.Error() != msg {
 				t.Fatalf("Write error = %v, want %q", err, msg)
 			}

@@ -3,6 +3,7 @@ package shellenv
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -162,6 +163,151 @@ func TestRoundTrip(t *testing.T) {
 				for _, e := range entries {
 					if e.Name() != filepath.Base(file) {
 						t.Errorf("%s: evaluating the output created %q in the working directory", sh.name, e.Name())
+					}
+				}
+			})
+		}
+	}
+}
+
+// dotenvReader reads a .env file the way one of its users does and prints what it got.
+type dotenvReader struct {
+	name string
+	// bin and args run the reader on the file, appended to args.
+	bin  string
+	args func(names []string) []string
+	// json is true when the reader prints a JSON object, false for the values NUL-terminated
+	// in the order of names followed by env -0.
+	json bool
+	// fromDebian marks readers that need installing on a bare machine.
+	fromDebian bool
+	// missing, when set, says that the reader is not installed and how to install it.
+	missing string
+}
+
+func dotenvReaders() []dotenvReader {
+	source := func(names []string) string {
+		var s strings.Builder
+		s.WriteString("set -a\n. \"$1\"\nset +a\nprintf '%s\\0'")
+		for _, n := range names {
+			fmt.Fprintf(&s, ` "$%s"`, n)
+		}
+		s.WriteString("\nexec env -0\n")
+		return s.String()
+	}
+	sh := func(bin string, flags ...string) func([]string) []string {
+		return func(names []string) []string { return append(append(flags, "-c", source(names)), bin) }
+	}
+	readers := []dotenvReader{
+		{name: "bash", bin: "bash", args: sh("bash")},
+		{name: "bash-posix", bin: "bash", args: sh("bash", "--posix")},
+		{name: "dash", bin: "dash", args: sh("dash")},
+		{name: "zsh", bin: "zsh", args: sh("zsh"), fromDebian: true},
+	}
+	// python3 on PATH may not be the system's, and either may have python-dotenv.
+	const python = "import json, sys\nfrom dotenv import dotenv_values\njson.dump(dotenv_values(sys.argv[1]), sys.stdout)\n"
+	seen := map[string]bool{}
+	for _, bin := range []string{"python3", "/usr/bin/python3"} {
+		path, err := exec.LookPath(bin)
+		if err != nil || seen[path] || exec.Command(path, "-c", "import dotenv").Run() != nil {
+			continue
+		}
+		seen[path] = true
+		readers = append(readers, dotenvReader{name: "python-dotenv " + bin, bin: path, json: true,
+			args: func([]string) []string { return []string{"-c", python} }})
+	}
+	if len(seen) == 0 {
+		readers = append(readers, dotenvReader{name: "python-dotenv",
+			missing: "neither python3 nor /usr/bin/python3 can import dotenv; run apt-get install python3-dotenv"})
+	}
+	return readers
+}
+
+// TestDotenvRoundTrip writes every value the dotenv format accepts to a file and reads it back
+// with `set -a; . FILE` in each POSIX shell and with python-dotenv: each must read exactly what
+// was written, and nothing may run.
+func TestDotenvRoundTrip(t *testing.T) {
+	var set []Var
+	var names []string
+	for i, v := range append(hostileValues(), everyByteValues()...) {
+		name := fmt.Sprintf("RH_V%d", i)
+		if rejection(Dotenv, name, v) != "" {
+			continue
+		}
+		set = append(set, Var{Name: name, Value: v})
+		names = append(names, name)
+	}
+	if len(set) < 150 {
+		t.Fatalf("only %d values to test; the dotenv format should accept most of them", len(set))
+	}
+	for _, r := range dotenvReaders() {
+		for _, locale := range []string{"C", "C.UTF-8"} {
+			t.Run(r.name+"/"+locale, func(t *testing.T) {
+				switch {
+				case r.missing != "" && os.Getenv("CI") != "":
+					t.Fatalf("CI is set: %s", r.missing)
+				case r.missing != "":
+					t.Skip(r.missing)
+				}
+				requireShell(t, shell{bin: r.bin, fromDebian: r.fromDebian})
+				dir := t.TempDir()
+				file := filepath.Join(dir, "rolehop.env")
+				var out bytes.Buffer
+				if err := Write(&out, Dotenv, set, nil); err != nil {
+					t.Fatalf("Write: %v", err)
+				}
+				if err := os.WriteFile(file, out.Bytes(), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+				t.Cleanup(cancel)
+				cmd := exec.CommandContext(ctx, r.bin, append(r.args(names), file)...)
+				cmd.Dir = dir
+				// An old value must be replaced; a variable named in a value must not leak in.
+				cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "LC_ALL=" + locale, "RH_V2=stale", "x=expanded"}
+				var stdout, stderr bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &stdout, &stderr
+				if err := cmd.Run(); err != nil {
+					t.Fatalf("%s: %v\nstderr:\n%s", r.name, err, stderr.String())
+				}
+				if stderr.Len() != 0 {
+					t.Errorf("%s wrote to stderr:\n%s", r.name, stderr.String())
+				}
+				got := map[string]string{}
+				if r.json {
+					if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+						t.Fatalf("%s printed %q: %v", r.name, stdout.String(), err)
+					}
+					if len(got) != len(set) {
+						t.Errorf("%s read %d variables, want %d", r.name, len(got), len(set))
+					}
+				} else {
+					fields := strings.Split(stdout.String(), "\x00")
+					if len(fields) < len(names) {
+						t.Fatalf("%s printed %d fields, want at least %d", r.name, len(fields), len(names))
+					}
+					for i, name := range names {
+						got[name] = fields[i]
+					}
+					// What a child process sees, exported by set -a.
+					for _, kv := range fields[len(names):] {
+						if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "RH_V") && v != got[k] {
+							t.Errorf("%s: child process sees %s = %q, want %q", r.name, k, v, got[k])
+						}
+					}
+				}
+				for _, v := range set {
+					if g, ok := got[v.Name]; !ok || g != v.Value {
+						t.Errorf("%s: %s = %q (present %v), want %q", r.name, v.Name, g, ok, v.Value)
+					}
+				}
+				entries, err := os.ReadDir(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range entries {
+					if e.Name() != filepath.Base(file) {
+						t.Errorf("%s: reading the file created %q in the working directory", r.name, e.Name())
 					}
 				}
 			})

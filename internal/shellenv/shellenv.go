@@ -28,9 +28,11 @@ const (
 	// PowerShell is Windows PowerShell and pwsh: $Env:NAME = 'value' and
 	// Remove-Item Env:NAME -ErrorAction SilentlyContinue.
 	PowerShell Format = "powershell"
-	// Dotenv is a .env file: NAME='value', or NAME="escaped value" when the
-	// value holds a single quote or a line break. A .env file cannot
-	// express an unset, so unsets are omitted.
+	// Dotenv is a .env file that `set -a; . ./file` in a POSIX shell and
+	// python-dotenv both read back exactly: NAME='value', or NAME="value"
+	// with \ and \" escaped when the value holds ' or \. Values that no
+	// single form keeps literal for both are refused (see Write). A .env
+	// file cannot express an unset, so unsets are omitted.
 	Dotenv Format = "dotenv"
 	// JSON is one JSON object mapping names to values, in the order given,
 	// indented by two spaces and ending in a newline. Unsets are omitted.
@@ -63,7 +65,10 @@ type Var struct {
 // then set each variable in set, in order.
 //
 // Names must match ^[A-Za-z_][A-Za-z0-9_]*$ and may appear in set only
-// once; values must be valid UTF-8 without NUL bytes. Everything is checked
+// once; values must be valid UTF-8 without NUL bytes. A dotenv value must
+// also hold no carriage return and no ${, not both one of ' \ and one of
+// $ `, and not end in \: sh and python-dotenv would read those back
+// differently whatever the quoting. Everything is checked
 // before anything is written, so a bad name or value never leaves half a
 // script behind for a shell to evaluate. Errors name the offending variable
 // but never include a value, since values are usually secrets.
@@ -71,7 +76,7 @@ func Write(w io.Writer, f Format, set []Var, unset []string) error {
 	if _, err := ParseFormat(string(f)); err != nil {
 		return err
 	}
-	if err := check(set, unset); err != nil {
+	if err := check(f, set, unset); err != nil {
 		return err
 	}
 	var b bytes.Buffer
@@ -88,7 +93,7 @@ func Write(w io.Writer, f Format, set []Var, unset []string) error {
 	return nil
 }
 
-func check(set []Var, unset []string) error {
+func check(f Format, set []Var, unset []string) error {
 	for _, name := range unset {
 		if err := checkName(name); err != nil {
 			return err
@@ -110,6 +115,12 @@ func check(set []Var, unset []string) error {
 		}
 		if !utf8.ValidString(v.Value) {
 			return fmt.Errorf("value of %s is not valid UTF-8", v.Name)
+		}
+		if f != Dotenv {
+			continue
+		}
+		if why := dotenvProblem(v.Value); why != "" {
+			return fmt.Errorf("value of %s cannot be written as dotenv: %s; use another format, such as sh or json", v.Name, why)
 		}
 	}
 	return nil
@@ -194,17 +205,39 @@ func isPowerShellQuote(r rune) bool {
 	return false
 }
 
-// quoteDotenv quotes s for a .env file. There is no .env standard; the
-// common readers (docker compose, godotenv) read single-quoted values
-// literally, so that form is used whenever it can hold s. A value with a quote
-// or line break needs the double-quoted form, where those readers decode
-// \\ \" \n \r and \$, and would expand an unescaped $.
+// quoteDotenv quotes s, which dotenvProblem accepted, for a .env file that
+// POSIX shells source and python-dotenv parses. Neither reader joins quoted
+// strings the way a shell word does, so each value is one quoted string in
+// the form both read alike: single quotes keep every byte literal in sh, and
+// in python-dotenv all but \\ and \', so they hold any value without ' or \.
+// Otherwise double quotes, inside which both readers decode \\ and \" alike;
+// sh would expand $ and `, which python-dotenv cannot unescape, so those
+// values never get here.
 func quoteDotenv(s string) string {
-	if !strings.ContainsAny(s, "'\n\r") {
+	if !strings.ContainsAny(s, `'\`) {
 		return "'" + s + "'"
 	}
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, `$`, `\$`)
-	return `"` + r.Replace(s) + `"`
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// dotenvProblem says why s cannot be written as a dotenv value that sh and
+// python-dotenv read back exactly, or returns "".
+func dotenvProblem(s string) string {
+	switch {
+	case strings.ContainsRune(s, '\r'):
+		// python-dotenv reads the file in text mode, where \r and \r\n
+		// become \n.
+		return "python-dotenv reads a carriage return as a line break"
+	case strings.Contains(s, "${"):
+		return "python-dotenv expands ${...} whatever the quotes"
+	case strings.ContainsAny(s, `'\`) && strings.ContainsAny(s, "$`"):
+		return "no quoting keeps both ' or \\ and $ or ` literal for sh and python-dotenv alike"
+	case strings.HasSuffix(s, `\`):
+		// Its pattern for a double-quoted value takes the escaped \ and the
+		// closing " for an escaped quote, and runs on into the next line.
+		return "python-dotenv misreads a double-quoted value that ends in \\"
+	}
+	return ""
 }
 
 func writeJSON(b *bytes.Buffer, set []Var) error {

@@ -72,6 +72,26 @@ func hostileValues() []string {
 	}
 }
 
+// everyByteValues are values made of every byte a value may hold (all but NUL) and some
+// multi-byte characters: each ASCII byte alone, all of them together, and all of them but the
+// few that rule out each of the dotenv quoting forms.
+func everyByteValues() []string {
+	var all, single, double strings.Builder
+	var values []string
+	for c := byte(1); c < 0x80; c++ {
+		values = append(values, string(rune(c)))
+		all.WriteByte(c)
+		if !strings.ContainsRune("'\\\r", rune(c)) {
+			single.WriteByte(c)
+		}
+		if !strings.ContainsRune("$`\r", rune(c)) {
+			double.WriteByte(c)
+		}
+	}
+	return append(values, all.String(), single.String(), double.String(),
+		"é ß ü 漢 😀 \u00a0 \u0085 \u2028 \u2029 \ufeff \u200b \u202e \U0010fffd")
+}
+
 func TestFormats(t *testing.T) {
 	want := []string{"sh", "fish", "powershell", "dotenv", "json"}
 	if got := Formats(); !slices.Equal(got, want) {
@@ -161,18 +181,20 @@ func TestWrite(t *testing.T) {
 				"$Env:EMPTY = ''\n",
 		},
 		{
-			name: "dotenv", f: Dotenv, set: set, unset: unset,
+			// Q has no $ here: a value with both ' and $ cannot be dotenv (see TestWriteRejects).
+			name: "dotenv", f: Dotenv, unset: unset,
+			set: []Var{set[0], {Name: "Q", Value: "it's \\ HOME"}, set[2], set[3], set[4]},
 			want: "AWS_ACCESS_KEY_ID='AKIAEXAMPLE'\n" +
-				"Q=\"it's \\\\ \\$HOME\"\n" +
+				"Q=\"it's \\\\ HOME\"\n" +
 				"SMART='‘a’‚b‛'\n" +
-				"NL=\"a\\nb\\n\"\n" +
+				"NL='a\nb\n'\n" +
 				"EMPTY=''\n",
 		},
 		{
 			name: "dotenv double quoted escapes", f: Dotenv,
-			set: []Var{{Name: "D", Value: "'\"\\\r\n$x`y`"}, {Name: "S", Value: `a"b\c$d`}},
-			want: "D=\"'\\\"\\\\\\r\\n\\$x`y`\"\n" +
-				"S='a\"b\\c$d'\n",
+			set: []Var{{Name: "D", Value: "'\"\\\n\\n"}, {Name: "S", Value: "a\"b$c`d`"}},
+			want: "D=\"'\\\"\\\\\n\\\\n\"\n" +
+				"S='a\"b$c`d`'\n",
 		},
 		{
 			name: "json", f: JSON, set: set, unset: unset,
@@ -266,6 +288,26 @@ func TestWriteRejects(t *testing.T) {
 		{
 			name: "lone surrogate", f: PowerShell, set: []Var{{Name: "TOKEN", Value: secret + "\xed\xa0\x80"}},
 			wantErr: "value of TOKEN is not valid UTF-8",
+		},
+		{
+			name: "dotenv carriage return", f: Dotenv, set: []Var{{Name: "TOKEN", Value: secret + "\r\n"}},
+			wantErr: "value of TOKEN cannot be written as dotenv: python-dotenv reads a carriage return as a line break; use another format, such as sh or json",
+		},
+		{
+			name: "dotenv interpolation", f: Dotenv, set: []Var{{Name: "TOKEN", Value: secret + "${HOME}"}},
+			wantErr: "value of TOKEN cannot be written as dotenv: python-dotenv expands ${...} whatever the quotes; use another format, such as sh or json",
+		},
+		{
+			name: "dotenv quote and command substitution", f: Dotenv, set: []Var{{Name: "TOKEN", Value: "it's $(" + secret + ")"}},
+			wantErr: "value of TOKEN cannot be written as dotenv: no quoting keeps both ' or \\ and $ or ` literal for sh and python-dotenv alike; use another format, such as sh or json",
+		},
+		{
+			name: "dotenv backslash and backtick", f: Dotenv, set: []Var{{Name: "OK", Value: "fine"}, {Name: "TOKEN", Value: `\` + "`" + secret + "`"}},
+			wantErr: "value of TOKEN cannot be written as dotenv: no quoting keeps both ' or \\ and $ or ` literal for sh and python-dotenv alike; use another format, such as sh or json",
+		},
+		{
+			name: "dotenv trailing backslash", f: Dotenv, set: []Var{{Name: "TOKEN", Value: secret + `\`}},
+			wantErr: "value of TOKEN cannot be written as dotenv: python-dotenv misreads a double-quoted value that ends in \\; use another format, such as sh or json",
 		},
 		{
 			name: "duplicate", f: JSON, set: []Var{{Name: "A", Value: secret}, {Name: "A", Value: secret}},
