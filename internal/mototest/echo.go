@@ -27,8 +27,9 @@ const EchoControl = "\r\n\t\u009b2J\u200b\u202e"
 // EchoSTS is a stand-in for an STS endpoint on 127.0.0.1 that answers calls with an error whose
 // message repeats what the caller sent: its form values (WebIdentityToken, TokenCode, ...), its
 // X-Amz-Security-Token header and, for a call signed with the credentials EchoSTS issued,
-// their secret key; then EchoControl and padding. Only an AssumeRole call with neither a session token nor an MFA
-// code succeeds, issuing EchoAccessKeyID, EchoSecretAccessKey and EchoSessionToken.
+// their secret key; then EchoControl and padding. Only an AssumeRole call with neither a
+// session token nor an MFA code succeeds, issuing EchoAccessKeyID, EchoSecretAccessKey and
+// EchoSessionToken for a session of the role asked for.
 type EchoSTS struct {
 	// URL is the endpoint's base URL, http://127.0.0.1:PORT.
 	URL string
@@ -45,7 +46,7 @@ func NewEchoSTS(pad int) *EchoSTS {
 		}
 		token := r.Header.Get("X-Amz-Security-Token")
 		if r.PostForm.Get("Action") == "AssumeRole" && token == "" && r.PostForm.Get("TokenCode") == "" {
-			writeEchoCredentials(w)
+			writeEchoCredentials(w, r.PostForm.Get("RoleArn"), r.PostForm.Get("RoleSessionName"))
 			return
 		}
 		var msg strings.Builder
@@ -67,14 +68,24 @@ func NewEchoSTS(pad int) *EchoSTS {
 // Close stops the endpoint.
 func (e *EchoSTS) Close() { e.srv.Close() }
 
-func writeEchoCredentials(w http.ResponseWriter) {
+// assumedRoleARN is the ARN of a session of the role roleARN, as STS reports it.
+func assumedRoleARN(roleARN, session string) string {
+	parts := strings.SplitN(roleARN, ":", 6)
+	if len(parts) != 6 {
+		return "arn:aws:sts::111111111111:assumed-role/echo/" + session
+	}
+	name := parts[5][strings.LastIndex(parts[5], "/")+1:]
+	return "arn:" + parts[1] + ":sts::" + parts[4] + ":assumed-role/" + name + "/" + session
+}
+
+func writeEchoCredentials(w http.ResponseWriter, roleARN, session string) {
 	expires := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	body := fmt.Sprintf(`<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/%s/"><AssumeRoleResult>`+
 		`<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s</SecretAccessKey>`+
 		`<SessionToken>%s</SessionToken><Expiration>%s</Expiration></Credentials>`+
-		`<AssumedRoleUser><Arn>arn:aws:sts::111111111111:assumed-role/echo/echo</Arn><AssumedRoleId>AROAECHO:echo</AssumedRoleId></AssumedRoleUser>`+
+		`<AssumedRoleUser><Arn>%s</Arn><AssumedRoleId>AROAECHO:%s</AssumedRoleId></AssumedRoleUser>`+
 		`</AssumeRoleResult><ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></AssumeRoleResponse>`,
-		stsVersion, EchoAccessKeyID, EchoSecretAccessKey, EchoSessionToken, expires, requestID())
+		stsVersion, EchoAccessKeyID, EchoSecretAccessKey, EchoSessionToken, expires, assumedRoleARN(roleARN, session), session, requestID())
 	w.Header().Set("Content-Type", "text/xml")
 	_, _ = io.WriteString(w, body)
 }
