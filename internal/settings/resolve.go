@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kballard/go-shellquote"
 	"github.com/rolehop/rolehop/internal/configfile"
 	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/trust"
@@ -165,11 +166,26 @@ func (r *resolver) lookup(key string) (value, error) {
 				if err := r.checkTrusted(key, pos); err != nil {
 					return value{}, err
 				}
+				v = besideFile(v, pos.Dir())
 			}
 			return value{raw: v, src: r.fileSource(pos), set: true}, nil
 		}
 	}
 	return value{}, nil
+}
+
+// besideFile makes a program that a rolehop.hcl names by a relative path (./auth.sh,
+// bin/auth) relative to that file's directory. Trusting a file trusts the program beside it;
+// were the path taken from wherever rolehop runs, a trusted parent file would run a program of
+// the same name from any repository below it.
+func besideFile(line, dir string) string {
+	argv, err := shellquote.Split(line)
+	if err != nil || len(argv) == 0 || filepath.IsAbs(argv[0]) || !strings.ContainsRune(argv[0], filepath.Separator) {
+		// A line that does not split is reported when the program is run.
+		return line
+	}
+	argv[0] = filepath.Join(dir, argv[0])
+	return shellquote.Join(argv...)
 }
 
 func (r *resolver) show(key, v string, src Source) {

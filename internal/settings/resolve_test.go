@@ -337,3 +337,19 @@ func TestRightValuesNearWrongOnes(t *testing.T) {
 		})
 	}
 }
+
+func TestBesideFile(t *testing.T) {
+	tests := []struct{ line, want string }{
+		{"./auth.sh --profile x", "/repo/auth.sh --profile x"},
+		{"bin/auth 'two words'", "/repo/bin/auth 'two words'"},
+		{"../tools/auth", "/tools/auth"},
+		{"aws-keys-from-pass", "aws-keys-from-pass"},
+		{"/usr/local/bin/auth -v", "/usr/local/bin/auth -v"},
+		{"'unterminated", "'unterminated"},
+	}
+	for _, tt := range tests {
+		if got := besideFile(tt.line, "/repo"); got != tt.want {
+			t.Errorf("besideFile(%q, /repo) = %q, want %q", tt.line, got, tt.want)
+		}
+	}
+}
