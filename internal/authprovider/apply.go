@@ -1,84 +1,120 @@
-package plan
+package authprovider
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 
-	"github.com/rolehop/rolehop/internal/authprovider"
+	"github.com/rolehop/rolehop/internal/awsenv"
+	"github.com/rolehop/rolehop/internal/plan"
 )
 
-// WithProvider returns the plan with an auth provider's result applied:
+// Apply returns the plan p with an auth provider's result r applied:
 //
 //   - awsCredentials become the base credentials;
 //   - awsRole becomes the first hop, assumed from those credentials (a chain: Terragrunt would
 //     ignore the role when credentials are present), or from the usual base credentials; the
 //     roles the user set follow it as further hops;
-//   - envs are kept for the command.
+//   - envs are kept for the command, once checked: they may not set what rolehop sets or
+//     removes to hand over one identity, nor what would reroute or take over the command (see
+//     awsenv.CheckProviderVar), and a region must be a region name.
 //
 // Every value is checked as a setting would be, and errors start with origin (which names the
 // provider) and the field.
-func (p Plan) WithProvider(r *authprovider.Result, origin string) (Plan, error) {
+func Apply(p plan.Plan, r *Result, origin string) (plan.Plan, error) {
 	q := p
-	q.Hops = append([]Hop(nil), p.Hops...)
+	q.Hops = append([]plan.Hop(nil), p.Hops...)
 	userToken := len(p.Hops) > 0 && p.Hops[0].WebIdentityToken != nil
 	if c := r.Credentials; c != nil {
 		if userToken && r.Role == nil {
-			return Plan{}, fmt.Errorf("%s: awsCredentials cannot be used: the first role is assumed with a web identity token (%s), which needs no credentials",
-				origin, p.Hops[0].Origin[FieldWebIdentityToken])
+			return plan.Plan{}, fmt.Errorf("%s: awsCredentials cannot be used: the first role is assumed with a web identity token (%s), which needs no credentials",
+				origin, p.Hops[0].Origin[plan.FieldWebIdentityToken])
 		}
-		q.Credentials = &Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Origin: origin}
+		q.Credentials = &plan.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Origin: origin}
 	}
 	if r.Credentials != nil && r.Role != nil && r.Role.WebIdentityToken != "" {
-		return Plan{}, fmt.Errorf("%s: awsCredentials cannot be used with awsRole.webIdentityToken: AssumeRoleWithWebIdentity needs no credentials; drop one of them", origin)
+		return plan.Plan{}, fmt.Errorf("%s: awsCredentials cannot be used with awsRole.webIdentityToken: AssumeRoleWithWebIdentity needs no credentials; drop one of them", origin)
 	}
 	if r.Role != nil {
 		if userToken {
-			return Plan{}, fmt.Errorf("%s: awsRole becomes the first hop, so the web identity token from %s has no role to go with; drop one of them",
-				origin, p.Hops[0].Origin[FieldWebIdentityToken])
+			return plan.Plan{}, fmt.Errorf("%s: awsRole becomes the first hop, so the web identity token from %s has no role to go with; drop one of them",
+				origin, p.Hops[0].Origin[plan.FieldWebIdentityToken])
 		}
-		h, err := p.providerHop(r.Role, origin)
+		h, err := providerHop(p, r.Role, origin)
 		if err != nil {
-			return Plan{}, err
+			return plan.Plan{}, err
 		}
-		q.Hops = append([]Hop{h}, q.Hops...)
+		q.Hops = append([]plan.Hop{h}, q.Hops...)
 	}
 	for _, e := range r.Envs {
-		q.Envs = append(q.Envs, Env{Name: e.Name, Value: e.Value})
+		if err := checkEnv(e); err != nil {
+			return plan.Plan{}, fmt.Errorf("%s: envs.%s: %w", origin, e.Name, err)
+		}
+		q.Envs = append(q.Envs, plan.Env{Name: e.Name, Value: e.Value})
 	}
 	return q, q.Check()
 }
 
-func (p Plan) providerHop(r *authprovider.Role, origin string) (Hop, error) {
-	role, err := ParseRoleARN(r.ARN)
+func providerHop(p plan.Plan, r *Role, origin string) (plan.Hop, error) {
+	role, err := plan.ParseRoleARN(r.ARN)
 	if err != nil {
-		return Hop{}, fmt.Errorf("%s: awsRole.roleARN: %w", origin, err)
+		return plan.Hop{}, fmt.Errorf("%s: awsRole.roleARN: %w", origin, err)
 	}
-	h := Hop{
+	h := plan.Hop{
 		Role: role, SessionName: p.Defaults.SessionName, Duration: p.Defaults.Duration,
-		Explicit: map[string]bool{FieldRoleARN: true},
-		Origin: map[string]string{FieldRoleARN: origin + " awsRole.roleARN",
-			FieldSessionName: p.Defaults.Origin[FieldSessionName], FieldDuration: p.Defaults.Origin[FieldDuration]},
+		Explicit: map[string]bool{plan.FieldRoleARN: true},
+		Origin: map[string]string{plan.FieldRoleARN: origin + " awsRole.roleARN",
+			plan.FieldSessionName: p.Defaults.Origin[plan.FieldSessionName], plan.FieldDuration: p.Defaults.Origin[plan.FieldDuration]},
 	}
 	if h.Duration == 0 {
-		h.Duration = DefaultDuration
+		h.Duration = plan.DefaultDuration
 	}
 	if r.SessionName != "" {
-		if err := CheckSessionName(r.SessionName); err != nil {
-			return Hop{}, fmt.Errorf("%s: awsRole.sessionName: %w", origin, err)
+		if err := plan.CheckSessionName(r.SessionName); err != nil {
+			return plan.Hop{}, fmt.Errorf("%s: awsRole.sessionName: %w", origin, err)
 		}
-		h.SessionName, h.Origin[FieldSessionName], h.Explicit[FieldSessionName] = r.SessionName, origin+" awsRole.sessionName", true
+		h.SessionName, h.Origin[plan.FieldSessionName], h.Explicit[plan.FieldSessionName] = r.SessionName, origin+" awsRole.sessionName", true
 	}
 	if r.Duration != 0 {
-		if r.Duration < MinDuration || r.Duration > MaxDuration {
-			return Hop{}, fmt.Errorf("%s: awsRole.duration: %d seconds is out of range; STS accepts 900 to 43200", origin, int64(r.Duration.Seconds()))
+		if r.Duration < plan.MinDuration || r.Duration > plan.MaxDuration {
+			return plan.Hop{}, fmt.Errorf("%s: awsRole.duration: %d seconds is out of range; STS accepts 900 to 43200", origin, int64(r.Duration.Seconds()))
 		}
-		h.Duration, h.Origin[FieldDuration], h.Explicit[FieldDuration] = r.Duration, origin+" awsRole.duration", true
+		h.Duration, h.Origin[plan.FieldDuration], h.Explicit[plan.FieldDuration] = r.Duration, origin+" awsRole.duration", true
 	}
 	if r.WebIdentityToken != "" {
-		tok, err := NewToken(r.WebIdentityToken, "")
+		tok, err := plan.NewToken(r.WebIdentityToken, "")
 		if err != nil {
-			return Hop{}, fmt.Errorf("%s: awsRole.webIdentityToken: %w", origin, err)
+			return plan.Hop{}, fmt.Errorf("%s: awsRole.webIdentityToken: %w", origin, err)
 		}
-		h.WebIdentityToken, h.Origin[FieldWebIdentityToken] = tok, origin+" awsRole.webIdentityToken"
+		h.WebIdentityToken, h.Origin[plan.FieldWebIdentityToken] = tok, origin+" awsRole.webIdentityToken"
 	}
 	return h, nil
+}
+
+// checkEnv checks a variable an auth provider asks rolehop to set for the command: one rolehop
+// may hand on, and, for the region, a region name (the command would use it as is).
+func checkEnv(e Env) error {
+	if err := awsenv.CheckProviderVar(e.Name); err != nil {
+		return err
+	}
+	if strings.EqualFold(e.Name, "AWS_REGION") || strings.EqualFold(e.Name, "AWS_DEFAULT_REGION") {
+		return plan.CheckRegion(e.Value)
+	}
+	return nil
+}
+
+// Resolve runs the auth provider of p and returns p with its answer applied (see Apply). c says
+// how the provider runs (Dir, Env, Stdin, Stderr); its command line and time limit come from
+// the plan.
+func Resolve(ctx context.Context, p plan.Plan, c Command, log *slog.Logger) (plan.Plan, error) {
+	ap := p.AuthProvider
+	c.Line, c.Timeout = ap.Command, ap.Timeout
+	res, err := c.Run(ctx)
+	if err != nil {
+		return plan.Plan{}, fmt.Errorf("%s: %w", ap.Origin, err)
+	}
+	name := Program(ap.Command)
+	log.Debug("auth provider", "command", name, "returned", strings.Join(res.Objects(), ","))
+	return Apply(p, res, fmt.Sprintf("%s: auth provider %s", ap.Origin, name))
 }

@@ -42,11 +42,8 @@ type app struct {
 	sys   System
 	debug bool
 	log   *slog.Logger
-	// mem is the in-memory credential cache of exec --server when no secret store is usable.
-	mem *memStore
-	// background is set while exec --server refreshes credentials behind a running command,
-	// which owns the terminal's input then.
-	background bool
+	// debugLog is set when debug lines are logged (--debug or ROLEHOP_LOG=debug).
+	debugLog bool
 	// outerProfiles are the profiles rolehop processes further up are loading (see loopEnv), as
 	// rolehop found them when it started.
 	outerProfiles []string

@@ -38,7 +38,7 @@ for an MFA code once per MFA session.`,
   aws sts get-caller-identity --profile deploy`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.credentials(cmd.Context(), cmd.Flags())
+			s, err := a.credentials(cmd.Context(), cmd.Flags(), false)
 			if err != nil {
 				return err
 			}

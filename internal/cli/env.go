@@ -53,7 +53,7 @@ awsCredentials, and envs with the region and any auth provider variables).`,
 			if err != nil && format != formatTerragrunt {
 				return &usageError{fmt.Errorf("unknown format %q; use one of %s", format, strings.Join(formats(), ", "))}
 			}
-			s, err := a.credentials(cmd.Context(), cmd.Flags())
+			s, err := a.credentials(cmd.Context(), cmd.Flags(), false)
 			if err != nil {
 				return err
 			}

@@ -32,7 +32,7 @@ Exit status: the command's own; 125 when rolehop fails; 126 when COMMAND cannot 
   rolehop exec --server --iam-role arn:aws:iam::111111111111:role/deploy -- terraform apply`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.credentials(cmd.Context(), cmd.Flags())
+			s, err := a.credentials(cmd.Context(), cmd.Flags(), true)
 			if err != nil {
 				return err
 			}
@@ -40,7 +40,7 @@ Exit status: the command's own; 125 when rolehop fails; 126 when COMMAND cannot 
 				args = []string{a.shell()}
 			}
 			if s.store.Server {
-				return a.execServer(cmd.Context(), cmd.Flags(), s, args)
+				return a.execServer(cmd.Context(), s, args)
 			}
 			e := s.environment()
 			status, err := run.Command(cmd.Context(), args, e.ForCommand().Apply(a.sys.Environ))

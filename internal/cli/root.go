@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/rolehop/rolehop/internal/source"
 	"io"
 	"log/slog"
 	"strings"
@@ -11,9 +12,7 @@ import (
 	"github.com/rolehop/rolehop/internal/authprovider"
 	"github.com/rolehop/rolehop/internal/awsenv"
 	"github.com/rolehop/rolehop/internal/chain"
-	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/settings"
-	"github.com/rolehop/rolehop/internal/shellenv"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -72,7 +71,8 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	if outer, _ := a.sys.LookupEnv(loopEnv); outer != "" {
 		a.outerProfiles = strings.Split(outer, "\n")
 	}
-	if a.debug || strings.EqualFold(level, "debug") {
+	a.debugLog = a.debug || strings.EqualFold(level, "debug")
+	if a.debugLog {
 		a.log = slog.New(slog.NewTextHandler(a.sys.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	} else {
 		a.log = slog.New(slog.DiscardHandler)
@@ -109,35 +109,33 @@ func (a *app) resolve(flags *pflag.FlagSet) (*settings.Result, error) {
 	return res, nil
 }
 
-// session is what a command hands on: the chain, the credentials at its end, and the extra
-// variables an auth provider asked for.
+// session is what a command hands on: the credentials first fetched, the source that
+// fetches them again, and the store settings of the run.
 type session struct {
-	chain *chain.Chain
+	src   *source.Source
 	creds aws.Credentials
-	envs  []shellenv.Var
 	store settings.Store
 }
 
 // environment is what exec and env hand to the command.
 func (s *session) environment() awsenv.Environment {
-	e := awsenv.For(s.creds, s.chain.Region())
-	e.Extend(s.envs)
+	e := awsenv.For(s.creds, s.src.Region())
+	e.Extend(s.src.Envs())
 	return e
 }
 
-// credentials resolves the settings, runs the auth provider if there is one, and fetches the
-// credentials they ask for.
-func (a *app) credentials(ctx context.Context, flags *pflag.FlagSet) (*session, error) {
+// credentials resolves the settings once, builds the run's credential source and fetches the
+// first credentials. forExec is set for exec, the one command on which the server setting
+// (exec --server, which fetches again behind the running command) applies.
+func (a *app) credentials(ctx context.Context, flags *pflag.FlagSet, forExec bool) (*session, error) {
 	res, err := a.resolve(flags)
 	if err != nil {
 		return nil, err
 	}
-	p := res.Plan
-	if p.AuthProvider != nil {
-		if p, err = a.runProvider(ctx, p); err != nil {
-			return nil, err
-		}
+	if !forExec {
+		res.Store.Server = false
 	}
+	p := res.Plan
 	cache, keys, err := a.storeOptions(res)
 	if err != nil {
 		return nil, err
@@ -146,56 +144,15 @@ func (a *app) credentials(ctx context.Context, flags *pflag.FlagSet) (*session, 
 	if err := a.enterProfile(profile, p.ProfileOrigin); err != nil {
 		return nil, err
 	}
-	ch, err := chain.New(ctx, &p, chain.Options{Log: a.log, Cache: cache, Keys: keys, STSTimeout: res.Store.STSTimeout, LookupEnv: a.sys.LookupEnv})
-	if err != nil {
-		return nil, err
-	}
-	creds, err := ch.Retrieve(ctx)
+	src := source.New(p, source.Options{
+		Log: a.log, Cache: cache, Keys: keys, STSTimeout: res.Store.STSTimeout, LookupEnv: a.sys.LookupEnv,
+		Provider: authprovider.Command{Dir: a.sys.Dir, Env: a.sys.Environ, Stdin: a.sys.Stdin, Stderr: a.sys.Stderr},
+	})
+	creds, err := src.Retrieve(ctx)
 	if err != nil {
 		return nil, a.loopOr(err, profile, p.ProfileOrigin)
 	}
-	s := &session{chain: ch, creds: creds, store: res.Store}
-	for _, e := range p.Envs {
-		s.envs = append(s.envs, shellenv.Var{Name: e.Name, Value: e.Value})
-	}
-	return s, nil
-}
-
-// runProvider runs the auth provider command once and applies what it said to the plan.
-func (a *app) runProvider(ctx context.Context, p plan.Plan) (plan.Plan, error) {
-	ap := p.AuthProvider
-	stdin := a.sys.Stdin
-	if a.background {
-		stdin = nil
-	}
-	res, err := authprovider.Command{
-		Line: ap.Command, Dir: a.sys.Dir, Env: a.sys.Environ, Timeout: ap.Timeout,
-		Stdin: stdin, Stderr: a.sys.Stderr,
-	}.Run(ctx)
-	if err != nil {
-		return plan.Plan{}, fmt.Errorf("%s: %w", ap.Origin, err)
-	}
-	name := authprovider.Program(ap.Command)
-	a.log.Debug("auth provider", "command", name, "returned", strings.Join(res.Objects(), ","))
-	origin := fmt.Sprintf("%s: auth provider %s", ap.Origin, name)
-	for _, e := range res.Envs {
-		if err := checkProviderEnv(e); err != nil {
-			return plan.Plan{}, fmt.Errorf("%s: envs.%s: %w", origin, e.Name, err)
-		}
-	}
-	return p.WithProvider(res, origin)
-}
-
-// checkProviderEnv checks a variable an auth provider asks rolehop to set for the command: one
-// rolehop may hand on, and, for the region, a region name (the command would use it as is).
-func checkProviderEnv(e authprovider.Env) error {
-	if err := awsenv.CheckProviderVar(e.Name); err != nil {
-		return err
-	}
-	if strings.EqualFold(e.Name, "AWS_REGION") || strings.EqualFold(e.Name, "AWS_DEFAULT_REGION") {
-		return plan.CheckRegion(e.Value)
-	}
-	return nil
+	return &session{src: src, creds: creds, store: res.Store}, nil
 }
 
 func (a *app) out(cmd *cobra.Command) io.Writer { return cmd.OutOrStdout() }

@@ -5,44 +5,24 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"sync"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/rolehop/rolehop/internal/awsenv"
 	"github.com/rolehop/rolehop/internal/awsfiles"
 	"github.com/rolehop/rolehop/internal/credserver"
 	"github.com/rolehop/rolehop/internal/run"
-	"github.com/spf13/pflag"
 )
 
 // execServer runs the command with a local credential endpoint that refreshes the credentials
-// ahead of their expiry by running the whole chain again (re-reading token files, re-running
-// the auth provider, reusing the cached MFA session), so a run may outlast any one set.
-func (a *app) execServer(ctx context.Context, flags *pflag.FlagSet, first *session, argv []string) error {
-	var once sync.Once
-	fetch := func(ctx context.Context) (aws.Credentials, error) {
-		var creds aws.Credentials
-		used := false
-		once.Do(func() { creds, used = first.creds, true })
-		if used {
-			return creds, nil
-		}
-		s, err := a.credentials(ctx, flags)
-		if err != nil {
-			return aws.Credentials{}, err
-		}
-		return s.creds, nil
-	}
-	// From here on the command owns the terminal's input: an auth provider run again to
-	// refresh gets none.
-	a.background = true
-	srv, err := credserver.Start(ctx, credserver.Options{Fetch: fetch, Log: a.serverLog()})
+// ahead of their expiry from the run's credential source, so a run may outlast any one set.
+// The source was resolved once: nothing the command does to rolehop.hcl changes its identity.
+func (a *app) execServer(ctx context.Context, s *session, argv []string) error {
+	srv, err := credserver.Start(ctx, credserver.Options{Credentials: s.src, Initial: &s.creds, Log: a.serverLog()})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	e := awsenv.ForServer(srv.URL(), srv.Token(), first.chain.Region())
-	e.Extend(first.envs)
+	e := awsenv.ForServer(srv.URL(), srv.Token(), s.src.Region())
+	e.Extend(s.src.Envs())
 	files, cleanup, err := a.sharedFilesWithoutIdentity()
 	if err != nil {
 		return err
@@ -77,7 +57,7 @@ func (a *app) sharedFilesWithoutIdentity() (awsfiles.Files, func(), error) {
 // serverLog reports refresh failures on stderr even without --debug: a long run should say why
 // its credentials are getting old.
 func (a *app) serverLog() *slog.Logger {
-	if a.debug {
+	if a.debugLog {
 		return a.log
 	}
 	return slog.New(slog.NewTextHandler(a.sys.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))

@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
-	"strings"
-	"sync"
-	"time"
+	"github.com/rolehop/rolehop/internal/credserver"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/rolehop/rolehop/internal/credcache"
@@ -28,50 +25,31 @@ func (a *app) openStore(st settings.Store, mayAsk bool) (*secretstore.Store, err
 	})
 }
 
-// cacheStore lets the credential cache use the secret store.
-type cacheStore struct{ *secretstore.Store }
-
-func (s cacheStore) Get(key string) ([]byte, bool, error) {
-	b, err := s.Store.Get(key)
-	if errors.Is(err, secretstore.ErrNotFound) {
-		return nil, false, nil
-	}
-	return b, err == nil, err
-}
-
-// storeOptions opens what a credential-fetching run needs from the store: the cache (unless
-// turned off, and silently off when no store can be used and none was chosen) and stored
-// long-term keys.
+// storeOptions opens what a credential-fetching run needs from the store: stored long-term
+// keys, and the store for the cache, which credcache.Choose turns into the run's cache (none,
+// the store, or memory for exec --server). A store that cannot be opened stops the run only
+// when the user asked for it (storeRequired).
 func (a *app) storeOptions(res *settings.Result) (cache *credcache.Cache, keys func(string) (aws.Credentials, error), err error) {
+	st := res.Store
 	needKeys := res.Plan.StoredCredentials != ""
-	if res.Store.NoCache && !needKeys && !res.Store.Server {
-		return nil, nil, nil
-	}
-	store, err := a.openStore(res.Store, needKeys)
-	if err != nil {
-		if err := storeRequired(res, err); err != nil {
-			return nil, nil, err
+	var store *secretstore.Store
+	if !st.NoCache || needKeys {
+		if store, err = a.openStore(st, needKeys); err != nil {
+			if err := storeRequired(res, err); err != nil {
+				return nil, nil, err
+			}
+			if !st.NoCache {
+				a.log.Debug("credential cache off: no usable secret store", "reason", err.Error())
+			}
 		}
 	}
-	minTTL := res.Store.MinTTL
-	if res.Store.Server {
-		// The server refreshes credentials 20 minutes before they expire: cached ones with less
-		// left than that would only be handed back.
-		minTTL = max(minTTL, serverMinTTL)
+	var cacheIn credcache.Store
+	if store != nil && !st.NoCache {
+		cacheIn = credcache.InSecretStore(store)
 	}
-	switch {
-	case res.Store.NoCache && res.Store.Server, err != nil && res.Store.Server:
-		// A long run refreshes by running the chain again; a cache in memory (never on disk)
-		// keeps the MFA session between refreshes, so the code is asked once.
-		if a.mem == nil {
-			a.mem = newMemStore()
-		}
-		cache = credcache.New(a.mem, credcache.Options{MinTTL: minTTL, Log: a.log})
-	case err != nil:
-		a.log.Debug("credential cache off: no usable secret store", "reason", err.Error())
-	case !res.Store.NoCache:
-		cache = credcache.New(cacheStore{store}, credcache.Options{MinTTL: minTTL, Log: a.log})
-	}
+	cache = credcache.Choose(cacheIn, credcache.Use{
+		Off: st.NoCache, LongRun: st.Server, FreshFor: credserver.FreshFor, MinTTL: st.MinTTL, Log: a.log,
+	})
 	if needKeys {
 		keys = func(name string) (aws.Credentials, error) {
 			c, err := store.Credentials(name)
@@ -95,61 +73,6 @@ func storeRequired(res *settings.Result, err error) error {
 		return fmt.Errorf("%s: %w; the credential cache needs it: fix that, choose another backend, or turn the cache off with --no-cache", res.Store.BackendOrigin, err)
 	}
 	return nil
-}
-
-// serverMinTTL is how much life cached credentials need for exec --server to use them.
-const serverMinTTL = 25 * time.Minute
-
-// memStore keeps cache entries in memory, for exec --server without a usable secret store.
-type memStore struct {
-	mu    sync.Mutex
-	items map[string]memItem
-}
-
-type memItem struct {
-	data  []byte
-	label string
-}
-
-func newMemStore() *memStore { return &memStore{items: map[string]memItem{}} }
-
-func (m *memStore) Get(key string) ([]byte, bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	it, ok := m.items[key]
-	return it.data, ok, nil
-}
-
-func (m *memStore) Set(key string, data []byte, label string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.items[key] = memItem{data: append([]byte(nil), data...), label: label}
-	return nil
-}
-
-func (m *memStore) Remove(key string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.items, key)
-	return nil
-}
-
-func (m *memStore) Keys(prefix string) ([]string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var keys []string
-	for k := range m.items {
-		if strings.HasPrefix(k, prefix) {
-			keys = append(keys, k)
-		}
-	}
-	return keys, nil
-}
-
-func (m *memStore) Label(key string) (string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.items[key].label, nil
 }
 
 // storeCommand makes a command that takes only the store's settings.

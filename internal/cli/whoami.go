@@ -32,12 +32,12 @@ user ID, and when the credentials expire.`,
 			if output != "text" && output != "json" {
 				return &usageError{fmt.Errorf("unknown output %q; use text or json", output)}
 			}
-			s, err := a.credentials(cmd.Context(), cmd.Flags())
+			s, err := a.credentials(cmd.Context(), cmd.Flags(), false)
 			if err != nil {
 				return err
 			}
 			creds := s.creds
-			id, err := s.chain.Identity(cmd.Context())
+			id, err := s.src.Identity(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -29,68 +29,27 @@ const (
 	sessionToken = "session-token-never-logged"
 )
 
-// memStore is an in-memory Store whose reads and writes can be made to fail.
+// memStore is a MemStore whose reads and writes can be made to fail.
 type memStore struct {
-	mu     sync.Mutex
-	items  map[string]memItem
+	*MemStore
 	getErr error
 	setErr error
 }
 
-type memItem struct {
-	data  []byte
-	label string
-}
-
-func newMemStore() *memStore { return &memStore{items: map[string]memItem{}} }
+func newMemStore() *memStore { return &memStore{MemStore: NewMemStore()} }
 
 func (s *memStore) Get(key string) ([]byte, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.getErr != nil {
 		return nil, false, s.getErr
 	}
-	it, ok := s.items[key]
-	return slices.Clone(it.data), ok, nil
+	return s.MemStore.Get(key)
 }
 
 func (s *memStore) Set(key string, data []byte, label string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.setErr != nil {
 		return s.setErr
 	}
-	s.items[key] = memItem{data: slices.Clone(data), label: label}
-	return nil
-}
-
-func (s *memStore) Remove(key string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.items, key)
-	return nil
-}
-
-func (s *memStore) Keys(prefix string) ([]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var keys []string
-	for k := range s.items {
-		if strings.HasPrefix(k, prefix) {
-			keys = append(keys, k)
-		}
-	}
-	return keys, nil
-}
-
-func (s *memStore) Label(key string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	it, ok := s.items[key]
-	if !ok {
-		return "", fmt.Errorf("no item %s", key)
-	}
-	return it.label, nil
+	return s.MemStore.Set(key, data, label)
 }
 
 // stored returns the entry under key, failing the test if it is not a valid one.

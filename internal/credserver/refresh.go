@@ -24,7 +24,7 @@ const maxBackoffRatio = 1 << 20
 
 // refresher holds the credentials being served and renews them ahead of their margin.
 type refresher struct {
-	fetch    Fetch
+	source   aws.CredentialsProvider
 	log      *slog.Logger
 	now      func() time.Time
 	margin   time.Duration
@@ -45,7 +45,7 @@ type refresher struct {
 func newRefresher(o Options) *refresher {
 	ratio := min(float64(o.RetryMax-o.RetryMin)/float64(o.RetryMin), maxBackoffRatio)
 	return &refresher{
-		fetch:    o.Fetch,
+		source:   o.Credentials,
 		log:      o.Log,
 		now:      o.Now,
 		margin:   o.Margin,
@@ -128,7 +128,7 @@ func (r *refresher) run(ctx context.Context) {
 
 // refresh makes one attempt and schedules the next.
 func (r *refresher) refresh(ctx context.Context) {
-	creds, err := r.fetch(ctx)
+	creds, err := r.source.Retrieve(ctx)
 	if ctx.Err() != nil {
 		return
 	}

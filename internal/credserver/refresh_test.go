@@ -240,7 +240,7 @@ func TestSchedule(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("life %v margin %v", tt.life, tt.margin), func(t *testing.T) {
-			o, err := Options{Fetch: fetchNothing, Margin: tt.margin, RetryMin: time.Millisecond}.withDefaults()
+			o, err := Options{Credentials: aws.CredentialsProviderFunc(fetchNothing), Margin: tt.margin, RetryMin: time.Millisecond}.withDefaults()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -267,7 +267,7 @@ func fetchNothing(context.Context) (aws.Credentials, error) {
 
 func TestAcceptRejectsOlderCredentials(t *testing.T) {
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	o, err := Options{Fetch: fetchNothing}.withDefaults()
+	o, err := Options{Credentials: aws.CredentialsProviderFunc(fetchNothing)}.withDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +293,7 @@ func TestRetryDelay(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.min.String()+"-"+tt.max.String(), func(t *testing.T) {
-			o, err := Options{Fetch: fetchNothing, RetryMin: tt.min, RetryMax: tt.max}.withDefaults()
+			o, err := Options{Credentials: aws.CredentialsProviderFunc(fetchNothing), RetryMin: tt.min, RetryMax: tt.max}.withDefaults()
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -28,15 +28,25 @@ const credentialsPath = "/rolehop/credentials"
 // protocol has SDKs (botocore, JS v3) require an Expiration, and they simply ask again then.
 const staticHint = time.Hour
 
-// Fetch gets fresh credentials by running the whole chain again.
-type Fetch func(ctx context.Context) (aws.Credentials, error)
+// DefaultMargin is the least remaining life of served credentials when Options.Margin is 0.
+const DefaultMargin = 20 * time.Minute
+
+// FreshFor is how much life cached credentials need for a server with the default margin to
+// take them without refreshing them at once: the margin, and the lead of 5 to 15% of the
+// lifetime by which refreshes start ahead of it.
+const FreshFor = DefaultMargin + 5*time.Minute
 
 // Options configures Start. Zero durations and a nil Log or Now mean the defaults.
 type Options struct {
-	// Fetch gets the credentials; it is called once by Start and again for each refresh.
-	Fetch Fetch
+	// Credentials gives the credentials to serve; Start retrieves them once, and again for
+	// each refresh. It must fetch anew each time (a credential source, not a cache that hands
+	// back what it holds until it expires).
+	Credentials aws.CredentialsProvider
+	// Initial, when set, are credentials just fetched from Credentials, which Start serves
+	// first instead of retrieving them again.
+	Initial *aws.Credentials
 	// Log gets one warning per failed refresh and debug lines for refreshes. Secrets are
-	// never logged; failure lines carry the Fetch error's message.
+	// never logged; failure lines carry the Retrieve error's message.
 	Log *slog.Logger
 	// Margin is the least remaining life of served credentials: 20 minutes by default,
 	// or half the credentials' lifetime when that is shorter.
@@ -51,8 +61,8 @@ type Options struct {
 }
 
 func (o Options) withDefaults() (Options, error) {
-	if o.Fetch == nil {
-		return o, errors.New("no Fetch function")
+	if o.Credentials == nil {
+		return o, errors.New("no credentials provider")
 	}
 	if o.Margin < 0 || o.RetryMin < 0 || o.RetryMax < 0 {
 		return o, errors.New("negative durations")
@@ -61,7 +71,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	if o.Margin == 0 {
-		o.Margin = 20 * time.Minute
+		o.Margin = DefaultMargin
 	}
 	if o.RetryMin == 0 {
 		o.RetryMin = time.Second
@@ -106,7 +116,12 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		return nil, fmt.Errorf("start credential server: %w", err)
 	}
 	refr := newRefresher(o)
-	creds, err := o.Fetch(ctx)
+	var creds aws.Credentials
+	if o.Initial != nil {
+		creds = *o.Initial
+	} else {
+		creds, err = o.Credentials.Retrieve(ctx)
+	}
 	if err == nil {
 		err = refr.accept(creds, o.Now())
 	}

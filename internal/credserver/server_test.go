@@ -88,7 +88,7 @@ func start(t *testing.T, f *fakeSTS, o Options) *Server {
 	if f.life == 0 {
 		f.life = time.Hour
 	}
-	o.Fetch = f.fetch
+	o.Credentials = aws.CredentialsProviderFunc(f.fetch)
 	if o.Now == nil {
 		o.Now = f.now
 	}
@@ -275,7 +275,7 @@ func TestServesCredentials(t *testing.T) {
 				AccountID: tt.account,
 			}
 			s, err := Start(t.Context(), Options{
-				Fetch: func(context.Context) (aws.Credentials, error) { return first, nil },
+				Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return first, nil }),
 				Now:   func() time.Time { return exp.Add(-time.Hour) },
 			})
 			if err != nil {
@@ -328,10 +328,10 @@ func TestStaticCredentials(t *testing.T) {
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	fetches := 0
 	s, err := Start(t.Context(), Options{
-		Fetch: func(context.Context) (aws.Credentials, error) {
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			fetches++
 			return aws.Credentials{AccessKeyID: "AKIAFAKE", SecretAccessKey: "secret-static"}, nil
-		},
+		}),
 		Now: func() time.Time { return now },
 	})
 	if err != nil {
@@ -405,7 +405,7 @@ func TestStartFails(t *testing.T) {
 			}
 			calls := 0
 			s, err := Start(t.Context(), Options{
-				Fetch: func(context.Context) (aws.Credentials, error) { calls++; return tt.creds, tt.err },
+				Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { calls++; return tt.creds, tt.err }),
 				Now:   func() time.Time { return now },
 			})
 			if s != nil || err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -491,13 +491,13 @@ func TestConcurrentRequests(t *testing.T) {
 func BenchmarkServe(b *testing.B) {
 	const clients = 64
 	var fetches atomic.Int64
-	s, err := Start(b.Context(), Options{Fetch: func(context.Context) (aws.Credentials, error) {
+	s, err := Start(b.Context(), Options{Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 		fetches.Add(1)
 		return aws.Credentials{
 			AccessKeyID: "ASIAFAKE", SecretAccessKey: "secret", SessionToken: "token",
 			CanExpire: true, Expires: time.Now().Add(time.Hour),
 		}, nil
-	}})
+	})})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -553,7 +553,7 @@ func TestCloseDuringARefresh(t *testing.T) {
 		<-ctx.Done()
 		return aws.Credentials{}, ctx.Err()
 	}
-	s, err := Start(t.Context(), Options{Fetch: fetch, RetryMin: time.Millisecond, RetryMax: time.Millisecond})
+	s, err := Start(t.Context(), Options{Credentials: aws.CredentialsProviderFunc(fetch), RetryMin: time.Millisecond, RetryMax: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ type Plan struct {
 	// Defaults are the session name and duration for a hop that sets neither (such as the role
 	// an auth provider returns), with their origins.
 	Defaults Hop
-	// AuthProvider, when set, is run before any STS call; see WithProvider.
+	// AuthProvider, when set, is run before any STS call; see authprovider.Apply.
 	AuthProvider *AuthProvider
 	// Credentials, when set, are the base credentials instead of the profile or default chain.
 	Credentials *Credentials

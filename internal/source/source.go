@@ -1,0 +1,143 @@
+// Package source is the credential source of one run: the plan, resolved once from the
+// settings, and everything needed to fetch its credentials again. It is an
+// aws.CredentialsProvider: each Retrieve runs again only what must run again (the auth
+// provider, then the chain of STS calls, which re-reads a token file or fetches a fresh CI
+// token, and reuses what the cache holds, such as the MFA session). Settings and rolehop.hcl
+// are never read again, so a file rewritten during a run cannot change the identity a running
+// command gets.
+//
+// Data flows one way: settings → plan → Source → a consumer (exec, env, whoami,
+// credential-process, the local endpoint of exec --server).
+package source
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/rolehop/rolehop/internal/authprovider"
+	"github.com/rolehop/rolehop/internal/chain"
+	"github.com/rolehop/rolehop/internal/credcache"
+	"github.com/rolehop/rolehop/internal/plan"
+	"github.com/rolehop/rolehop/internal/shellenv"
+)
+
+// Options are what a Source needs besides the plan.
+type Options struct {
+	Log *slog.Logger
+	// Cache, when set, keeps the MFA session and every hop's credentials between fetches and runs.
+	Cache *credcache.Cache
+	// Keys reads the long-term keys the plan's StoredCredentials names. It is called once, on
+	// the first fetch: later fetches reuse them, so a refresh never asks for a passphrase.
+	Keys func(name string) (aws.Credentials, error)
+	// STSTimeout bounds each STS step; 0 means chain.DefaultSTSTimeout.
+	STSTimeout time.Duration
+	// LookupEnv reads the environment, for what the chain takes from it.
+	LookupEnv func(string) (string, bool)
+	// Provider says how the auth provider runs (its working directory, environment and
+	// streams). Its Stdin is given on the first fetch only: a fetch after the first runs
+	// behind a command that owns the terminal, so the provider then gets no input.
+	Provider authprovider.Command
+}
+
+// Source fetches the credentials of one plan. It is safe for use by several goroutines; one
+// fetch runs at a time.
+type Source struct {
+	plan plan.Plan
+	o    Options
+
+	mu      sync.Mutex
+	fetched bool
+	keys    map[string]aws.Credentials
+	last    *chain.Chain
+	envs    []shellenv.Var
+}
+
+// New returns the source of p's credentials. It fetches nothing.
+func New(p plan.Plan, o Options) *Source {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Source{plan: p, o: o, keys: map[string]aws.Credentials{}}
+}
+
+// Retrieve fetches the credentials at the end of the plan: it runs the auth provider, if the
+// plan has one, then the chain.
+func (s *Source) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.plan
+	if p.AuthProvider != nil {
+		run := s.o.Provider
+		if s.fetched {
+			run.Stdin = nil
+		}
+		var err error
+		if p, err = authprovider.Resolve(ctx, p, run, s.o.Log); err != nil {
+			return aws.Credentials{}, err
+		}
+	}
+	s.fetched = true
+	ch, err := chain.New(ctx, &p, chain.Options{
+		Log: s.o.Log, Cache: s.o.Cache, Keys: s.storedKeys, STSTimeout: s.o.STSTimeout, LookupEnv: s.o.LookupEnv,
+	})
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	creds, err := ch.Retrieve(ctx)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	s.last, s.envs = ch, nil
+	for _, e := range p.Envs {
+		s.envs = append(s.envs, shellenv.Var{Name: e.Name, Value: e.Value})
+	}
+	return creds, nil
+}
+
+// storedKeys reads stored long-term keys once. s.mu is held.
+func (s *Source) storedKeys(name string) (aws.Credentials, error) {
+	if c, ok := s.keys[name]; ok {
+		return c, nil
+	}
+	if s.o.Keys == nil {
+		return aws.Credentials{}, errNoStore
+	}
+	c, err := s.o.Keys(name)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	s.keys[name] = c
+	return c, nil
+}
+
+// Region returns the region the command gets: the configured one, else the profile's; "" when
+// neither sets one, or before the first fetch.
+func (s *Source) Region() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last == nil {
+		return ""
+	}
+	return s.last.Region()
+}
+
+// Envs returns the variables the auth provider asked for, as of the last fetch.
+func (s *Source) Envs() []shellenv.Var {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.envs
+}
+
+// Identity asks STS GetCallerIdentity who the credentials of the last fetch belong to.
+func (s *Source) Identity(ctx context.Context) (chain.Identity, error) {
+	s.mu.Lock()
+	last := s.last
+	s.mu.Unlock()
+	if last == nil {
+		return chain.Identity{}, errNotFetched
+	}
+	return last.Identity(ctx)
+}
