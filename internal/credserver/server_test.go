@@ -276,7 +276,7 @@ func TestServesCredentials(t *testing.T) {
 			}
 			s, err := Start(t.Context(), Options{
 				Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return first, nil }),
-				Now:   func() time.Time { return exp.Add(-time.Hour) },
+				Now:         func() time.Time { return exp.Add(-time.Hour) },
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -406,7 +406,7 @@ func TestStartFails(t *testing.T) {
 			calls := 0
 			s, err := Start(t.Context(), Options{
 				Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { calls++; return tt.creds, tt.err }),
-				Now:   func() time.Time { return now },
+				Now:         func() time.Time { return now },
 			})
 			if s != nil || err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Start = %v, %v; want nil and an error with %q", s, err, tt.want)
