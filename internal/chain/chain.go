@@ -15,12 +15,10 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/rolehop/rolehop/internal/credcache"
 	"github.com/rolehop/rolehop/internal/credcheck"
-	"github.com/rolehop/rolehop/internal/mfa"
 	"github.com/rolehop/rolehop/internal/plan"
 )
 
@@ -150,7 +148,7 @@ func (c *Chain) base(p *plan.Plan, keys func(string) (aws.Credentials, error), e
 		sc := p.Credentials
 		base, name = credentials.NewStaticCredentialsProvider(sc.AccessKeyID, sc.SecretAccessKey, sc.SessionToken), sc.Origin
 	}
-	c.creds = aws.NewCredentialsCache(&step{inner: base, label: name, log: c.log})
+	c.creds = aws.NewCredentialsCache(&baseStep{inner: base, label: name, log: c.log})
 	c.baseName = name
 	if c.cache != nil {
 		// Keys are only needed by the cache; building them costs an STS client.
@@ -162,15 +160,17 @@ func (c *Chain) base(p *plan.Plan, keys func(string) (aws.Credentials, error), e
 // mfaSession adds an MFA session (GetSessionToken) after the base credentials.
 func (c *Chain) mfaSession(m *plan.MFA, codes plan.CodeSource) {
 	client := sts.NewFromConfig(c.cfg, func(o *sts.Options) { o.Credentials = c.creds })
-	s := &step{source: c.creds, label: fmt.Sprintf("MFA session (%s)", m.Serial), api: "GetSessionToken", log: c.log,
-		timeout: c.timeout, codes: codes, serial: m.Serial}
-	s.inner = &mfa.Session{Client: &checkedSTS{client: client, now: time.Now}, Serial: m.Serial, Duration: m.SessionDuration, Codes: s}
+	s := &mfaStep{
+		call: stsCall{label: fmt.Sprintf("MFA session (%s)", m.Serial), api: "GetSessionToken", signer: c.creds,
+			timeout: c.timeout, log: c.log, codes: codes, serial: m.Serial},
+		client: &checkedSTS{client: client, now: time.Now}, duration: m.SessionDuration,
+	}
 	c.add(s, []string{"mfa_serial=" + m.Serial, "mfa_duration=" + m.SessionDuration.String()},
 		fmt.Sprintf("MFA session %s for %s", m.Serial, plan.FormatDuration(m.SessionDuration)))
 }
 
 // add puts a step at the end of the chain, behind the cache when there is one.
-func (c *Chain) add(s *step, parts []string, desc string) {
+func (c *Chain) add(s aws.CredentialsProvider, parts []string, desc string) {
 	var p aws.CredentialsProvider = s
 	if c.cache != nil {
 		p = &cached{cache: c.cache, parts: c.parts.with(parts...), desc: desc, inner: s}
@@ -217,120 +217,29 @@ func (c *Chain) check(creds aws.Credentials) error {
 	return fmt.Errorf("%s: %w; rolehop hands over no credentials it cannot vouch for", c.role, err)
 }
 
+// hop adds hop i (from 0) of the plan.
 func (c *Chain) hop(i int, h *plan.Hop, codes plan.CodeSource) {
 	client := sts.NewFromConfig(c.cfg, func(o *sts.Options) { o.Credentials = c.creds })
-	arn := h.Role.String()
+	call := stsCall{label: hopLabel(i, h), api: h.API(), signer: c.creds, timeout: c.timeout, log: c.log,
+		attrs: []any{"session_name", h.SessionName, "duration", plan.FormatDuration(h.Duration)}}
 	parts := hopParts(i, h)
-	s := &step{source: c.creds, label: fmt.Sprintf("hop %d (%s)", i+1, arn), api: h.API(), hop: h, log: c.log, timeout: c.timeout}
+	var s aws.CredentialsProvider
 	if h.WebIdentityToken != nil {
 		tok := &memoToken{src: h.WebIdentityToken}
-		s.source, s.token = nil, tok
-		s.inner = stscreds.NewWebIdentityRoleProvider(&checkedSTS{client: client, role: h.Role, now: time.Now}, arn, tok, func(o *stscreds.WebIdentityRoleOptions) {
-			o.RoleSessionName = h.SessionName
-			o.Duration = h.Duration
-			o.Policy = optional(h.Policy)
-			o.PolicyARNs = policyARNs(h.PolicyARNs)
-		})
+		call.signer = nil
+		s = newWebIdentityStep(call, client, h, tok)
 		if c.cache != nil {
 			// A new token is a new identity: key the cache on the token itself (hashed).
 			c.parts = c.tokenParts(tok)
 		}
 	} else {
 		if h.MFASerial != "" {
-			s.codes, s.serial = codes, h.MFASerial
+			call.codes, call.serial = codes, h.MFASerial
 		}
-		s.inner = stscreds.NewAssumeRoleProvider(&checkedSTS{client: client, role: h.Role, now: time.Now}, arn, func(o *stscreds.AssumeRoleOptions) {
-			o.RoleSessionName = h.SessionName
-			o.Duration = h.Duration
-			o.ExternalID = optional(h.ExternalID)
-			o.SourceIdentity = optional(h.SourceIdentity)
-			o.Policy = optional(h.Policy)
-			o.PolicyARNs = policyARNs(h.PolicyARNs)
-			o.Tags = tags(h.Tags)
-			o.TransitiveTagKeys = h.TransitiveTagKeys
-			if h.MFASerial != "" {
-				o.SerialNumber = aws.String(h.MFASerial)
-				o.TokenProvider = s.code
-			}
-		})
+		s = &assumeStep{call: call, client: &checkedSTS{client: client, role: h.Role, now: time.Now}, hop: h}
 	}
-	c.add(s, parts, fmt.Sprintf("%s %s as %s for %s", h.API(), arn, h.SessionName, plan.FormatDuration(h.Duration)))
+	c.add(s, parts, fmt.Sprintf("%s %s as %s for %s", h.API(), h.Role, h.SessionName, plan.FormatDuration(h.Duration)))
 	c.role = &h.Role
-}
-
-// step wraps one provider of the chain so its failures name the step and its calls are logged.
-type step struct {
-	inner aws.CredentialsProvider
-	// source gives the credentials inner's call is signed with; nil when it needs none (the
-	// base credentials, a web identity hop).
-	source aws.CredentialsProvider
-	label  string    // "hop 2 (arn:...)", "MFA session (arn:...)", or where base credentials come from
-	api    string    // the STS call; "" for the base credentials
-	hop    *plan.Hop // nil unless a role hop
-	log    *slog.Logger
-	// timeout bounds the STS call, retries included.
-	timeout time.Duration
-	// codes and serial, when set, give the MFA code the call carries. It is asked for before the
-	// timed call, so a person typing it does not count against the timeout.
-	codes  plan.CodeSource
-	serial string
-	asked  string
-	// token, for a web identity hop, gives the token the call carried.
-	token *memoToken
-}
-
-// Code hands the code asked for before the call to the provider that makes it.
-func (s *step) Code(context.Context, string) (string, error) { return s.asked, nil }
-
-// code is Code for stscreds' TokenProvider.
-func (s *step) code() (string, error) { return s.asked, nil }
-
-func (s *step) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	var signer aws.Credentials
-	if s.source != nil {
-		// Fetch the signing credentials first, so the latency logged below is this step's alone.
-		var err error
-		if signer, err = s.source.Retrieve(ctx); err != nil {
-			return aws.Credentials{}, err
-		}
-	}
-	if s.codes != nil {
-		code, err := s.codes.Code(ctx, s.serial)
-		if err != nil {
-			return aws.Credentials{}, &HopError{Step: s.label, API: s.api, Err: err}
-		}
-		s.asked = code
-	}
-	start := time.Now()
-	callCtx := ctx
-	if s.api != "" {
-		var cancel context.CancelFunc
-		callCtx, cancel = context.WithTimeout(ctx, s.timeout)
-		defer cancel()
-	}
-	creds, err := s.inner.Retrieve(callCtx)
-	if err != nil && s.api != "" && callCtx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
-		err = &timeoutError{after: s.timeout, err: err}
-	}
-	if s.api == "" {
-		if err != nil {
-			return creds, &BaseError{Source: s.label, Err: err}
-		}
-		s.log.Debug("base credentials", "source", s.label, "provider", creds.Source, "access_key_id", maskKey(creds.AccessKeyID), "expires", expiry(creds))
-		return creds, nil
-	}
-	attrs := []any{"step", s.label, "api", s.api, "latency", time.Since(start).Round(time.Microsecond), "ok", err == nil}
-	if s.hop != nil {
-		attrs = append(attrs, "session_name", s.hop.SessionName, "duration", plan.FormatDuration(s.hop.Duration))
-	}
-	s.log.Debug("sts call", attrs...)
-	if err != nil {
-		if prev := earlier(err); prev != nil {
-			return creds, prev
-		}
-		return creds, &HopError{Step: s.label, API: s.api, Err: err, hide: s.secrets(signer)}
-	}
-	return creds, nil
 }
 
 // maskKey shows only the last four characters of an access key ID: enough to tell keys apart.

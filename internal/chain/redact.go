@@ -7,7 +7,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 const (
@@ -92,17 +91,6 @@ func clip(s string, max int) string {
 		cut--
 	}
 	return strings.TrimRight(s[:cut], " ") + more
-}
-
-// secrets returns what the step's call carried that an answer might repeat: the MFA code, the
-// web identity token, and the secret key and session token it was signed with. The access key
-// ID is not a secret and stays readable.
-func (s *step) secrets(signer aws.Credentials) []string {
-	hide := []string{s.asked, signer.SecretAccessKey, signer.SessionToken}
-	if s.token != nil {
-		hide = append(hide, s.token.last())
-	}
-	return hide
 }
 
 // last returns the token handed out most recently, "" if none.
