@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"context"
+
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/spf13/pflag"
 	"os/exec"
 	"slices"
 	"strings"
@@ -38,18 +41,24 @@ for an MFA code once per MFA session.`,
   aws sts get-caller-identity --profile deploy`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.credentials(cmd.Context(), cmd.Flags(), false)
-			if err != nil {
-				return err
-			}
-			out := processOutput{Version: 1, AccessKeyID: s.creds.AccessKeyID, SecretAccessKey: s.creds.SecretAccessKey, SessionToken: s.creds.SessionToken}
-			if s.creds.CanExpire {
-				out.Expiration = s.creds.Expires.UTC().Format(time.RFC3339)
-			}
-			return json.NewEncoder(a.out(cmd)).Encode(out)
+			return a.credentialProcess(cmd.Context(), cmd.Flags())
 		},
 	}
 	return credentialCommand(c)
+}
+
+// credentialProcess gets the credentials and prints them in the credential_process format;
+// its only input is the settings' flags.
+func (a *app) credentialProcess(ctx context.Context, settings *pflag.FlagSet) error {
+	s, err := a.credentials(ctx, settings, false)
+	if err != nil {
+		return err
+	}
+	out := processOutput{Version: 1, AccessKeyID: s.creds.AccessKeyID, SecretAccessKey: s.creds.SecretAccessKey, SessionToken: s.creds.SessionToken}
+	if s.creds.CanExpire {
+		out.Expiration = s.creds.Expires.UTC().Format(time.RFC3339)
+	}
+	return json.NewEncoder(a.sys.Stdout).Encode(out)
 }
 
 // A profile whose credential_process runs rolehop, read again by that rolehop (AWS_PROFILE is

@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"context"
+
 	"fmt"
+	"github.com/spf13/pflag"
 	"io"
 	"strings"
 
@@ -49,21 +52,32 @@ awsCredentials, and envs with the region and any auth provider variables).`,
   terragrunt run --all plan --auth-provider-cmd "rolehop env --format terragrunt --iam-role arn:aws:iam::111111111111:role/deploy"`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := shellenv.ParseFormat(format)
-			if err != nil && format != formatTerragrunt {
-				return &usageError{fmt.Errorf("unknown format %q; use one of %s", format, strings.Join(formats(), ", "))}
-			}
-			s, err := a.credentials(cmd.Context(), cmd.Flags(), false)
-			if err != nil {
-				return err
-			}
-			e := s.environment()
-			if format == formatTerragrunt {
-				return writeTerragrunt(a.out(cmd), s, e)
-			}
-			return shellenv.Write(a.out(cmd), f, e.Set, e.Unset)
+			return a.env(cmd.Context(), envInput{settings: cmd.Flags(), format: format})
 		},
 	}
 	c.Flags().StringVar(&format, "format", string(shellenv.SH), "output `FORMAT`: "+strings.Join(formats(), ", "))
 	return credentialCommand(c)
+}
+
+// envInput is what env runs with.
+type envInput struct {
+	settings *pflag.FlagSet // the settings' flags, as parsed
+	format   string
+}
+
+// env gets the credentials and prints what exec would set, in the format asked for.
+func (a *app) env(ctx context.Context, in envInput) error {
+	f, err := shellenv.ParseFormat(in.format)
+	if err != nil && in.format != formatTerragrunt {
+		return &usageError{fmt.Errorf("unknown format %q; use one of %s", in.format, strings.Join(formats(), ", "))}
+	}
+	s, err := a.credentials(ctx, in.settings, false)
+	if err != nil {
+		return err
+	}
+	e := s.environment()
+	if in.format == formatTerragrunt {
+		return writeTerragrunt(a.sys.Stdout, s, e)
+	}
+	return shellenv.Write(a.sys.Stdout, f, e.Set, e.Unset)
 }

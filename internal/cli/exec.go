@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/rolehop/rolehop/internal/run"
 	"github.com/rolehop/rolehop/internal/settings"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 func (a *app) execCmd() *cobra.Command {
@@ -32,28 +35,44 @@ Exit status: the command's own; 125 when rolehop fails; 126 when COMMAND cannot 
   rolehop exec --server --iam-role arn:aws:iam::111111111111:role/deploy -- terraform apply`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.credentials(cmd.Context(), cmd.Flags(), true)
-			if err != nil {
-				return err
-			}
-			if len(args) == 0 {
-				args = []string{a.shell()}
-			}
-			if s.store.Server {
-				return a.execServer(cmd.Context(), s, args)
-			}
-			e := s.environment()
-			status, err := run.Command(cmd.Context(), args, e.ForCommand().Apply(a.sys.Environ))
-			if err != nil {
-				return &exitError{code: status, err: err}
-			}
-			return childStatus(status)
+			return a.exec(cmd.Context(), execInput{settings: cmd.Flags(), argv: args})
 		},
 	}
 	c.Flags().SetInterspersed(false)
 	settings.AddExecFlags(c.Flags())
 	c.Flags().SortFlags = false
 	return c
+}
+
+// execInput is what exec runs with.
+type execInput struct {
+	// settings holds the settings' flags, as parsed.
+	settings *pflag.FlagSet
+	// argv is the command; empty means the user's shell.
+	argv []string
+}
+
+// exec gets the credentials, then runs the command with them (or, with the server setting,
+// with a local endpoint that serves them). Its error is the command's status (childStatus), or
+// why rolehop could not run it.
+func (a *app) exec(ctx context.Context, in execInput) error {
+	s, err := a.credentials(ctx, in.settings, true)
+	if err != nil {
+		return err
+	}
+	argv := in.argv
+	if len(argv) == 0 {
+		argv = []string{a.shell()}
+	}
+	if s.store.Server {
+		return a.execServer(ctx, s, argv)
+	}
+	e := s.environment()
+	status, err := run.Command(ctx, argv, e.ForCommand().Apply(a.sys.Environ))
+	if err != nil {
+		return &exitError{code: status, err: err}
+	}
+	return childStatus(status)
 }
 
 func (a *app) shell() string {

@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"context"
+
 	"encoding/json"
 	"fmt"
+	"github.com/spf13/pflag"
 	"text/tabwriter"
 	"time"
 
@@ -29,36 +32,46 @@ user ID, and when the credentials expire.`,
   rolehop whoami --iam-role arn:aws:iam::111111111111:role/deploy --output json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "text" && output != "json" {
-				return &usageError{fmt.Errorf("unknown output %q; use text or json", output)}
-			}
-			s, err := a.credentials(cmd.Context(), cmd.Flags(), false)
-			if err != nil {
-				return err
-			}
-			creds := s.creds
-			id, err := s.src.Identity(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out := identityJSON{UserID: id.UserID, Account: id.Account, Arn: id.ARN}
-			if creds.CanExpire {
-				exp := creds.Expires.UTC().Format(time.RFC3339)
-				out.Expiration = &exp
-			}
-			if output == "json" {
-				enc := json.NewEncoder(a.out(cmd))
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
-				return enc.Encode(out)
-			}
-			w := tabwriter.NewWriter(a.out(cmd), 0, 0, 2, ' ', 0)
-			fmt.Fprintf(w, "Account\t%s\nArn\t%s\nUserId\t%s\nExpires\t%s\n", out.Account, out.Arn, out.UserID, expires(creds))
-			return w.Flush()
+			return a.whoami(cmd.Context(), whoamiInput{settings: cmd.Flags(), output: output})
 		},
 	}
 	c.Flags().StringVarP(&output, "output", "o", "text", "output `FORMAT`: text or json")
 	return credentialCommand(c)
+}
+
+// whoamiInput is what whoami runs with.
+type whoamiInput struct {
+	settings *pflag.FlagSet // the settings' flags, as parsed
+	output   string         // text or json
+}
+
+// whoami gets the credentials and prints who they belong to.
+func (a *app) whoami(ctx context.Context, in whoamiInput) error {
+	if in.output != "text" && in.output != "json" {
+		return &usageError{fmt.Errorf("unknown output %q; use text or json", in.output)}
+	}
+	s, err := a.credentials(ctx, in.settings, false)
+	if err != nil {
+		return err
+	}
+	id, err := s.src.Identity(ctx)
+	if err != nil {
+		return err
+	}
+	out := identityJSON{UserID: id.UserID, Account: id.Account, Arn: id.ARN}
+	if s.creds.CanExpire {
+		exp := s.creds.Expires.UTC().Format(time.RFC3339)
+		out.Expiration = &exp
+	}
+	if in.output == "json" {
+		enc := json.NewEncoder(a.sys.Stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(out)
+	}
+	w := tabwriter.NewWriter(a.sys.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "Account\t%s\nArn\t%s\nUserId\t%s\nExpires\t%s\n", out.Account, out.Arn, out.UserID, expires(s.creds))
+	return w.Flush()
 }
 
 // expires says when credentials expire, and in how long. Session credentials whose expiry
