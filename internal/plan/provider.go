@@ -25,7 +25,8 @@ func (p Plan) WithProvider(r *authprovider.Result, origin string) (Plan, error) 
 			return Plan{}, fmt.Errorf("%s: awsCredentials cannot be used: the first role is assumed with a web identity token (%s), which needs no credentials",
 				origin, p.Hops[0].Origin[FieldWebIdentityToken])
 		}
-		q.Credentials = &Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Origin: origin}
+		q.Credentials = &Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
+			Origin: Origin{Layer: FromProvider, Name: origin}}
 	}
 	if r.Credentials != nil && r.Role != nil && r.Role.WebIdentityToken != "" {
 		return Plan{}, fmt.Errorf("%s: awsCredentials cannot be used with awsRole.webIdentityToken: AssumeRoleWithWebIdentity needs no credentials; drop one of them", origin)
@@ -52,10 +53,10 @@ func (p Plan) providerHop(r *authprovider.Role, origin string) (Hop, error) {
 	if err != nil {
 		return Hop{}, fmt.Errorf("%s: awsRole.roleARN: %w", origin, err)
 	}
+	field := func(name string) Origin { return Origin{Layer: FromProvider, Name: origin + " awsRole." + name} }
 	h := Hop{
 		Role: role, SessionName: p.Defaults.SessionName, Duration: p.Defaults.Duration,
-		Explicit: map[string]bool{FieldRoleARN: true},
-		Origin: map[string]string{FieldRoleARN: origin + " awsRole.roleARN",
+		Origin: map[string]Origin{FieldRoleARN: field("roleARN"),
 			FieldSessionName: p.Defaults.Origin[FieldSessionName], FieldDuration: p.Defaults.Origin[FieldDuration]},
 	}
 	if h.Duration == 0 {
@@ -65,20 +66,20 @@ func (p Plan) providerHop(r *authprovider.Role, origin string) (Hop, error) {
 		if err := CheckSessionName(r.SessionName); err != nil {
 			return Hop{}, fmt.Errorf("%s: awsRole.sessionName: %w", origin, err)
 		}
-		h.SessionName, h.Origin[FieldSessionName], h.Explicit[FieldSessionName] = r.SessionName, origin+" awsRole.sessionName", true
+		h.SessionName, h.Origin[FieldSessionName] = r.SessionName, field("sessionName")
 	}
 	if r.Duration != 0 {
 		if r.Duration < MinDuration || r.Duration > MaxDuration {
 			return Hop{}, fmt.Errorf("%s: awsRole.duration: %d seconds is out of range; STS accepts 900 to 43200", origin, int64(r.Duration.Seconds()))
 		}
-		h.Duration, h.Origin[FieldDuration], h.Explicit[FieldDuration] = r.Duration, origin+" awsRole.duration", true
+		h.Duration, h.Origin[FieldDuration] = r.Duration, field("duration")
 	}
 	if r.WebIdentityToken != "" {
 		tok, err := NewToken(r.WebIdentityToken, "")
 		if err != nil {
 			return Hop{}, fmt.Errorf("%s: awsRole.webIdentityToken: %w", origin, err)
 		}
-		h.WebIdentityToken, h.Origin[FieldWebIdentityToken] = tok, origin+" awsRole.webIdentityToken"
+		h.WebIdentityToken, h.Origin[FieldWebIdentityToken] = tok, field("webIdentityToken")
 	}
 	return h, nil
 }

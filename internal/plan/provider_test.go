@@ -11,14 +11,14 @@ import (
 func TestWithProvider(t *testing.T) {
 	const origin = "flag --auth-provider-cmd: auth provider ./p.sh"
 	base := Plan{Defaults: Hop{SessionName: "rolehop-jane", Duration: 2 * time.Hour,
-		Origin: map[string]string{FieldSessionName: "default", FieldDuration: "flag --duration"}}}
+		Origin: map[string]Origin{FieldSessionName: {}, FieldDuration: {Layer: FromFlag, Name: "--duration"}}}}
 	userHop := hop(t, "arn:aws:iam::222222222222:role/user", time.Hour)
 	withUser := base
 	withUser.Hops = []Hop{userHop}
 	webUser := base
 	webUser.Hops = []Hop{hop(t, "arn:aws:iam::222222222222:role/user", time.Hour)}
 	webUser.Hops[0].WebIdentityToken = &Token{value: []byte("tok")}
-	webUser.Hops[0].Origin[FieldWebIdentityToken] = "env ROLEHOP_IAM_WEB_IDENTITY_TOKEN"
+	webUser.Hops[0].Origin[FieldWebIdentityToken] = Origin{Layer: FromEnv, Name: "ROLEHOP_IAM_WEB_IDENTITY_TOKEN"}
 	creds := &authprovider.Credentials{AccessKeyID: "AKIAP", SecretAccessKey: "s3cr3t"}
 	role := func(arn string, mod ...func(*authprovider.Role)) *authprovider.Role {
 		r := &authprovider.Role{ARN: arn}
@@ -37,14 +37,14 @@ func TestWithProvider(t *testing.T) {
 	}{
 		{name: "credentials become the base", plan: base, result: authprovider.Result{Credentials: creds},
 			check: func(t *testing.T, q Plan) {
-				if q.Credentials == nil || q.Credentials.AccessKeyID != "AKIAP" || q.Credentials.Origin != origin || len(q.Hops) != 0 {
+				if q.Credentials == nil || q.Credentials.AccessKeyID != "AKIAP" || q.Credentials.Origin.String() != origin || len(q.Hops) != 0 {
 					t.Errorf("plan = %+v", q)
 				}
 			}},
 		{name: "a role takes the defaults", plan: base, result: authprovider.Result{Role: role("arn:aws:iam::111111111111:role/p")},
 			check: func(t *testing.T, q Plan) {
 				h := q.Hops[0]
-				if h.Role.Name != "p" || h.SessionName != "rolehop-jane" || h.Duration != 2*time.Hour || h.Origin[FieldDuration] != "flag --duration" {
+				if h.Role.Name != "p" || h.SessionName != "rolehop-jane" || h.Duration != 2*time.Hour || h.Origin[FieldDuration].String() != "flag --duration" {
 					t.Errorf("hop = %+v", h)
 				}
 			}},
@@ -52,7 +52,7 @@ func TestWithProvider(t *testing.T) {
 			result: authprovider.Result{Role: role("arn:aws:iam::111111111111:role/p", func(r *authprovider.Role) { r.SessionName, r.Duration = "prov", 30*time.Minute })},
 			check: func(t *testing.T, q Plan) {
 				h := q.Hops[0]
-				if h.SessionName != "prov" || h.Duration != 30*time.Minute || h.Origin[FieldSessionName] != origin+" awsRole.sessionName" {
+				if h.SessionName != "prov" || h.Duration != 30*time.Minute || h.Origin[FieldSessionName].String() != origin+" awsRole.sessionName" {
 					t.Errorf("hop = %+v", h)
 				}
 			}},
