@@ -259,6 +259,9 @@ func TestCheck(t *testing.T) {
 		{"region of another partition", Plan{Region: "us-gov-west-1", RegionOrigin: Origin{Layer: FromEnv, Name: "AWS_REGION"}, Hops: []Hop{hop(t, a, time.Hour)}},
 			"env AWS_REGION: region us-gov-west-1 is in partition aws-us-gov but hop 1 (arn:aws:iam::111111111111:role/a) is in aws; set --region to a region of aws such as us-east-1"},
 		{"GovCloud role and region", Plan{Region: "us-gov-east-1", Hops: []Hop{hop(t, gov, time.Hour)}}, ""},
+		{"MFA session too long", Plan{MFA: &MFA{Serial: "arn:aws:iam::111111111111:mfa/me", Origin: Origin{Layer: FromFlag, Name: "--serial-number"}, SessionDuration: 40 * time.Hour}},
+			"flag --serial-number: MFA session duration 40h is out of range; STS accepts 15m to 36h"},
+		{"MFA code on AssumeRole, no session to limit", Plan{MFA: &MFA{Serial: "arn:aws:iam::111111111111:mfa/me", OnAssume: true}, Hops: []Hop{hop(t, a, time.Hour)}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
