@@ -31,7 +31,8 @@ func Apply(p plan.Plan, r *Result, origin string) (plan.Plan, error) {
 			return plan.Plan{}, fmt.Errorf("%s: awsCredentials cannot be used: the first role is assumed with a web identity token (%s), which needs no credentials",
 				origin, p.Hops[0].Origin[plan.FieldWebIdentityToken])
 		}
-		q.Credentials = &plan.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Origin: origin}
+		q.Credentials = &plan.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
+			Origin: plan.Origin{Layer: plan.FromProvider, Name: origin}}
 	}
 	if r.Credentials != nil && r.Role != nil && r.Role.WebIdentityToken != "" {
 		return plan.Plan{}, fmt.Errorf("%s: awsCredentials cannot be used with awsRole.webIdentityToken: AssumeRoleWithWebIdentity needs no credentials; drop one of them", origin)
@@ -61,10 +62,12 @@ func providerHop(p plan.Plan, r *Role, origin string) (plan.Hop, error) {
 	if err != nil {
 		return plan.Hop{}, fmt.Errorf("%s: awsRole.roleARN: %w", origin, err)
 	}
+	field := func(name string) plan.Origin {
+		return plan.Origin{Layer: plan.FromProvider, Name: origin + " awsRole." + name}
+	}
 	h := plan.Hop{
 		Role: role, SessionName: p.Defaults.SessionName, Duration: p.Defaults.Duration,
-		Explicit: map[string]bool{plan.FieldRoleARN: true},
-		Origin: map[string]string{plan.FieldRoleARN: origin + " awsRole.roleARN",
+		Origin: map[string]plan.Origin{plan.FieldRoleARN: field("roleARN"),
 			plan.FieldSessionName: p.Defaults.Origin[plan.FieldSessionName], plan.FieldDuration: p.Defaults.Origin[plan.FieldDuration]},
 	}
 	if h.Duration == 0 {
@@ -74,20 +77,20 @@ func providerHop(p plan.Plan, r *Role, origin string) (plan.Hop, error) {
 		if err := plan.CheckSessionName(r.SessionName); err != nil {
 			return plan.Hop{}, fmt.Errorf("%s: awsRole.sessionName: %w", origin, err)
 		}
-		h.SessionName, h.Origin[plan.FieldSessionName], h.Explicit[plan.FieldSessionName] = r.SessionName, origin+" awsRole.sessionName", true
+		h.SessionName, h.Origin[plan.FieldSessionName] = r.SessionName, field("sessionName")
 	}
 	if r.Duration != 0 {
 		if r.Duration < plan.MinDuration || r.Duration > plan.MaxDuration {
 			return plan.Hop{}, fmt.Errorf("%s: awsRole.duration: %d seconds is out of range; STS accepts 900 to 43200", origin, int64(r.Duration.Seconds()))
 		}
-		h.Duration, h.Origin[plan.FieldDuration], h.Explicit[plan.FieldDuration] = r.Duration, origin+" awsRole.duration", true
+		h.Duration, h.Origin[plan.FieldDuration] = r.Duration, field("duration")
 	}
 	if r.WebIdentityToken != "" {
 		tok, err := plan.NewToken(r.WebIdentityToken, "")
 		if err != nil {
 			return plan.Hop{}, fmt.Errorf("%s: awsRole.webIdentityToken: %w", origin, err)
 		}
-		h.WebIdentityToken, h.Origin[plan.FieldWebIdentityToken] = tok, origin+" awsRole.webIdentityToken"
+		h.WebIdentityToken, h.Origin[plan.FieldWebIdentityToken] = tok, field("webIdentityToken")
 	}
 	return h, nil
 }

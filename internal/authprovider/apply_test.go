@@ -11,14 +11,14 @@ import (
 func TestApply(t *testing.T) {
 	const origin = "flag --auth-provider-cmd: auth provider ./p.sh"
 	base := plan.Plan{Defaults: plan.Hop{SessionName: "rolehop-jane", Duration: 2 * time.Hour,
-		Origin: map[string]string{plan.FieldSessionName: "default", plan.FieldDuration: "flag --duration"}}}
+		Origin: map[string]plan.Origin{plan.FieldSessionName: {}, plan.FieldDuration: {Layer: plan.FromFlag, Name: "--duration"}}}}
 	userHop := hop(t, "arn:aws:iam::222222222222:role/user", time.Hour)
 	withUser := base
 	withUser.Hops = []plan.Hop{userHop}
 	webUser := base
 	webUser.Hops = []plan.Hop{hop(t, "arn:aws:iam::222222222222:role/user", time.Hour)}
 	webUser.Hops[0].WebIdentityToken = mustToken(t, "eyJhbGciOiJSUzI1NiJ9.e30.c2ln")
-	webUser.Hops[0].Origin[plan.FieldWebIdentityToken] = "env ROLEHOP_IAM_WEB_IDENTITY_TOKEN"
+	webUser.Hops[0].Origin[plan.FieldWebIdentityToken] = plan.Origin{Layer: plan.FromEnv, Name: "ROLEHOP_IAM_WEB_IDENTITY_TOKEN"}
 	creds := &Credentials{AccessKeyID: "AKIAP", SecretAccessKey: "s3cr3t"}
 	role := func(arn string, mod ...func(*Role)) *Role {
 		r := &Role{ARN: arn}
@@ -37,14 +37,14 @@ func TestApply(t *testing.T) {
 	}{
 		{name: "credentials become the base", plan: base, result: Result{Credentials: creds},
 			check: func(t *testing.T, q plan.Plan) {
-				if q.Credentials == nil || q.Credentials.AccessKeyID != "AKIAP" || q.Credentials.Origin != origin || len(q.Hops) != 0 {
+				if q.Credentials == nil || q.Credentials.AccessKeyID != "AKIAP" || q.Credentials.Origin.String() != origin || len(q.Hops) != 0 {
 					t.Errorf("plan = %+v", q)
 				}
 			}},
 		{name: "a role takes the defaults", plan: base, result: Result{Role: role("arn:aws:iam::111111111111:role/p")},
 			check: func(t *testing.T, q plan.Plan) {
 				h := q.Hops[0]
-				if h.Role.Name != "p" || h.SessionName != "rolehop-jane" || h.Duration != 2*time.Hour || h.Origin[plan.FieldDuration] != "flag --duration" {
+				if h.Role.Name != "p" || h.SessionName != "rolehop-jane" || h.Duration != 2*time.Hour || h.Origin[plan.FieldDuration].String() != "flag --duration" {
 					t.Errorf("hop = %+v", h)
 				}
 			}},
@@ -52,7 +52,7 @@ func TestApply(t *testing.T) {
 			result: Result{Role: role("arn:aws:iam::111111111111:role/p", func(r *Role) { r.SessionName, r.Duration = "prov", 30*time.Minute })},
 			check: func(t *testing.T, q plan.Plan) {
 				h := q.Hops[0]
-				if h.SessionName != "prov" || h.Duration != 30*time.Minute || h.Origin[plan.FieldSessionName] != origin+" awsRole.sessionName" {
+				if h.SessionName != "prov" || h.Duration != 30*time.Minute || h.Origin[plan.FieldSessionName].String() != origin+" awsRole.sessionName" {
 					t.Errorf("hop = %+v", h)
 				}
 			}},
@@ -127,10 +127,9 @@ func hop(t *testing.T, arn string, d time.Duration, explicit ...string) plan.Hop
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := plan.Hop{Role: role, SessionName: "s1", Duration: d, Explicit: map[string]bool{}, Origin: map[string]string{}}
+	h := plan.Hop{Role: role, SessionName: "s1", Duration: d, Origin: map[string]plan.Origin{}}
 	for _, f := range explicit {
-		h.Explicit[f] = true
-		h.Origin[f] = "flag --" + f
+		h.Origin[f] = plan.Origin{Layer: plan.FromFlag, Name: "--" + f}
 	}
 	return h
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/rolehop/rolehop/internal/credcache"
 	"github.com/rolehop/rolehop/internal/credcheck"
 	"github.com/rolehop/rolehop/internal/plan"
+	"github.com/rolehop/rolehop/internal/settings/spec"
 )
 
 // Chain gives the credentials at the end of a plan.
@@ -48,15 +49,12 @@ type Options struct {
 	Cache *credcache.Cache
 	// Keys gives the long-term keys stored under a name (plan.StoredCredentials).
 	Keys func(name string) (aws.Credentials, error)
-	// STSTimeout bounds each step's STS call, retries included; 0 means 30s. Asking for an MFA
-	// code does not count.
+	// STSTimeout bounds each step's STS call, retries included; 0 means spec.DefaultSTSTimeout.
+	// Asking for an MFA code does not count.
 	STSTimeout time.Duration
 	// LookupEnv reads the environment the AWS SDK reads; nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
 }
-
-// DefaultSTSTimeout bounds each STS step when Options.STSTimeout is 0.
-const DefaultSTSTimeout = 30 * time.Second
 
 // New prepares the providers for p. It makes no STS call: credentials are fetched on the first
 // Retrieve.
@@ -65,7 +63,7 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	if o.STSTimeout <= 0 {
-		o.STSTimeout = DefaultSTSTimeout
+		o.STSTimeout = spec.DefaultSTSTimeout
 	}
 	if o.LookupEnv == nil {
 		o.LookupEnv = os.LookupEnv
@@ -106,7 +104,7 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 			return nil, err
 		}
 		q := *p
-		q.Region, q.RegionOrigin = cfg.Region, fmt.Sprintf("%s (%s)", profileName(p), p.ProfileOrigin)
+		q.Region, q.RegionOrigin = cfg.Region, plan.Origin{Layer: plan.FromDefault, Name: fmt.Sprintf("%s (%s)", profileName(p), p.ProfileOrigin)}
 		if err := q.Check(); err != nil {
 			return nil, err
 		}
@@ -146,7 +144,7 @@ func (c *Chain) base(p *plan.Plan, keys func(string) (aws.Credentials, error), e
 		name = fmt.Sprintf("stored credentials %q", p.StoredCredentials)
 	case p.Credentials != nil:
 		sc := p.Credentials
-		base, name = credentials.NewStaticCredentialsProvider(sc.AccessKeyID, sc.SecretAccessKey, sc.SessionToken), sc.Origin
+		base, name = credentials.NewStaticCredentialsProvider(sc.AccessKeyID, sc.SecretAccessKey, sc.SessionToken), sc.Origin.String()
 	}
 	c.creds = aws.NewCredentialsCache(&baseStep{inner: base, label: name, log: c.log})
 	c.baseName = name

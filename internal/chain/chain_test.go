@@ -63,7 +63,7 @@ func mustHop(t *testing.T, arn string) plan.Hop {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return plan.Hop{Role: role, SessionName: "chain-test", Duration: time.Hour, Explicit: map[string]bool{}, Origin: map[string]string{}}
+	return plan.Hop{Role: role, SessionName: "chain-test", Duration: time.Hour, Origin: map[string]plan.Origin{}}
 }
 
 func retrieve(t *testing.T, p *plan.Plan) (*Chain, error) {
@@ -178,7 +178,7 @@ func TestFailures(t *testing.T) {
 			"hop 1 (arn:aws:iam::111111111111:role/deploy): AssumeRole: cannot reach STS at http://127.0.0.1:9: connection refused; check the network, --region and AWS_ENDPOINT_URL_STS"},
 		{"no base credentials", moto.URL, "", plan.Plan{Hops: []plan.Hop{deploy}},
 			"base credentials (AWS SDK default chain): no credentials found in the environment, shared files, SSO or instance metadata; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pick a profile with --profile, or log in with aws sso login"},
-		{"missing profile", moto.URL, "AKIABASEKEYEXAMPLE01", plan.Plan{Profile: "nope", ProfileOrigin: "flag --profile", Hops: []plan.Hop{deploy}},
+		{"missing profile", moto.URL, "AKIABASEKEYEXAMPLE01", plan.Plan{Profile: "nope", ProfileOrigin: plan.Origin{Layer: plan.FromFlag, Name: "--profile"}, Hops: []plan.Hop{deploy}},
 			`flag --profile: profile "nope" is not in the AWS config or credentials file; check the name (aws configure list-profiles)`},
 	}
 	for _, tt := range tests {

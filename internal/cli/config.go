@@ -10,6 +10,7 @@ import (
 	"github.com/rolehop/rolehop/internal/authprovider"
 	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/settings"
+	"github.com/rolehop/rolehop/internal/settings/spec"
 	"github.com/spf13/cobra"
 )
 
@@ -58,7 +59,7 @@ func rows(res *settings.Result) []setRow {
 		byKey[e.Key] = e
 	}
 	var out []setRow
-	for _, s := range settings.Specs() {
+	for _, s := range spec.Settings() {
 		e, ok := byKey[s.Key]
 		if !ok {
 			continue
@@ -144,7 +145,7 @@ func writeHop(w io.Writer, i int, h *plan.Hop) {
 	fmt.Fprintf(w, "  hop %d: %s %s\n", i+1, h.API(), h.Role)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, f := range hopFields(h) {
-		fmt.Fprintf(tw, "    %s\t%s\t%s\n", f.name, f.value, orDefault(h.Origin[f.name]))
+		fmt.Fprintf(tw, "    %s\t%s\t%s\n", f.name, f.value, h.Origin[f.name])
 	}
 	tw.Flush()
 }
@@ -181,13 +182,6 @@ func hopFields(h *plan.Hop) []hopField {
 	return fields
 }
 
-func orDefault(s string) string {
-	if s == "" || s == "default" {
-		return "default"
-	}
-	return s
-}
-
 func writeConfigJSON(w io.Writer, res *settings.Result) error {
 	type hopJSON struct {
 		Hop    int               `json:"hop"`
@@ -219,7 +213,7 @@ func writeConfigJSON(w io.Writer, res *settings.Result) error {
 		out.Trust = append(out.Trust, trustJSON{File: f.File, Trusted: f.Trusted, Why: f.Why})
 	}
 	if ap := res.Plan.AuthProvider; ap != nil {
-		out.AuthProvider = &providerJSON{Program: authprovider.Program(ap.Command), Source: ap.Origin, Timeout: plan.FormatDuration(ap.Timeout)}
+		out.AuthProvider = &providerJSON{Program: authprovider.Program(ap.Command), Source: ap.Origin.String(), Timeout: plan.FormatDuration(ap.Timeout)}
 	}
 	if out.Files == nil {
 		out.Files = []string{}
@@ -229,7 +223,7 @@ func writeConfigJSON(w io.Writer, res *settings.Result) error {
 		hj := hopJSON{Hop: i + 1, API: h.API(), Role: h.Role.String(), Values: map[string]string{}, Source: map[string]string{}}
 		for _, f := range hopFields(h) {
 			hj.Values[f.name] = f.value
-			hj.Source[f.name] = orDefault(h.Origin[f.name])
+			hj.Source[f.name] = h.Origin[f.name].String()
 		}
 		out.Chain = append(out.Chain, hj)
 	}

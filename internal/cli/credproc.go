@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/spf13/cobra"
 )
 
@@ -77,15 +78,16 @@ const loopStatus = 86
 
 // loopError is a profile whose credentials lead back to rolehop reading the same profile.
 type loopError struct {
-	profile, origin string
+	profile string
+	origin  plan.Origin
 	// quiet is set in a rolehop started inside the loop, which reports it by its exit status.
 	quiet bool
 }
 
 func (e *loopError) Error() string {
 	origin := ""
-	if e.origin != "" && e.origin != "default" {
-		origin = " (" + e.origin + ")"
+	if e.origin.Explicit() {
+		origin = " (" + e.origin.String() + ")"
 	}
 	return fmt.Sprintf("profile %q%s: its credential_process runs rolehop, which reads profile %q again, without end; "+
 		"give rolehop its base credentials another way: --credentials NAME, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --profile with a profile that does not run rolehop",
@@ -94,7 +96,7 @@ func (e *loopError) Error() string {
 
 // enterProfile stops at once when a rolehop further up is already reading profile (this rolehop
 // is that profile's credential_process), and otherwise adds profile to loopEnv.
-func (a *app) enterProfile(profile, origin string) error {
+func (a *app) enterProfile(profile string, origin plan.Origin) error {
 	if profile == "" {
 		return nil
 	}
@@ -109,7 +111,7 @@ func (a *app) enterProfile(profile, origin string) error {
 
 // loopOr turns the failure of a credential_process that stopped in the loop into the loop's
 // error, reported here by the outermost rolehop and passed on by the others.
-func (a *app) loopOr(err error, profile, origin string) error {
+func (a *app) loopOr(err error, profile string, origin plan.Origin) error {
 	var exit *exec.ExitError
 	if profile == "" || !errors.As(err, &exit) || exit.ExitCode() != loopStatus {
 		return err

@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"slices"
 	"testing"
+
+	"github.com/rolehop/rolehop/internal/plan"
 )
 
 // TestCredentialProcessLoop shows how rolehop processes tell each other which profiles they
@@ -33,7 +35,7 @@ func TestCredentialProcessLoop(t *testing.T) {
 				set = append(set, v)
 				return nil
 			}}}
-			err := a.enterProfile(tt.profile, "env AWS_PROFILE")
+			err := a.enterProfile(tt.profile, plan.Origin{Layer: plan.FromEnv, Name: "AWS_PROFILE"})
 			var loop *loopError
 			if got := errors.As(err, &loop) && loop.quiet; got != tt.quiet || (err != nil && !tt.quiet) {
 				t.Fatalf("error = %v, want a quiet loop error: %v", err, tt.quiet)
@@ -51,10 +53,10 @@ func TestCredentialProcessLoop(t *testing.T) {
 	exit86 := exec.Command("sh", "-c", "exit 86").Run()
 	exit1 := exec.Command("sh", "-c", "exit 1").Run()
 	outermost := &app{}
-	if err := outermost.loopOr(exit1, "loop", "env AWS_PROFILE"); err != exit1 {
+	if err := outermost.loopOr(exit1, "loop", plan.Origin{Layer: plan.FromEnv, Name: "AWS_PROFILE"}); err != exit1 {
 		t.Errorf("another failure: %v, want it unchanged", err)
 	}
-	err := outermost.loopOr(exit86, "loop", "env AWS_PROFILE")
+	err := outermost.loopOr(exit86, "loop", plan.Origin{Layer: plan.FromEnv, Name: "AWS_PROFILE"})
 	var loop *loopError
 	if !errors.As(err, &loop) || loop.quiet {
 		t.Fatalf("outermost: %v, want the loop reported", err)
@@ -65,7 +67,7 @@ func TestCredentialProcessLoop(t *testing.T) {
 		t.Errorf("message %q\nwant    %q", err, want)
 	}
 	inner := &app{outerProfiles: []string{"a"}}
-	if err := inner.loopOr(exit86, "b", "flag --profile"); !errors.As(err, &loop) || !loop.quiet {
+	if err := inner.loopOr(exit86, "b", plan.Origin{Layer: plan.FromFlag, Name: "--profile"}); !errors.As(err, &loop) || !loop.quiet {
 		t.Errorf("inside the loop: %v, want it passed on quietly", err)
 	}
 }

@@ -20,11 +20,11 @@ func TestStoreRequired(t *testing.T) {
 		want  string
 	}{
 		{name: "cache with the first backend that works", want: ""},
-		{name: "cache with a chosen backend", store: settings.Store{Backend: "file", BackendOrigin: "env ROLEHOP_KEYRING_BACKEND"},
+		{name: "cache with a chosen backend", store: settings.Store{Backend: "file", BackendOrigin: plan.Origin{Layer: plan.FromEnv, Name: "ROLEHOP_KEYRING_BACKEND"}},
 			want: "env ROLEHOP_KEYRING_BACKEND: secret store unavailable: file: no passphrase; the credential cache needs it: fix that, choose another backend, or turn the cache off with --no-cache"},
-		{name: "chosen backend, cache off", store: settings.Store{Backend: "file", BackendOrigin: "flag --keyring-backend", NoCache: true}, want: ""},
+		{name: "chosen backend, cache off", store: settings.Store{Backend: "file", BackendOrigin: plan.Origin{Layer: plan.FromFlag, Name: "--keyring-backend"}, NoCache: true}, want: ""},
 		{name: "chosen backend, cache off, server", store: settings.Store{Backend: "file", NoCache: true, Server: true}, want: ""},
-		{name: "stored keys", plan: plan.Plan{StoredCredentials: "work", StoredOrigin: "flag --credentials"}, store: settings.Store{NoCache: true},
+		{name: "stored keys", plan: plan.Plan{StoredCredentials: "work", StoredOrigin: plan.Origin{Layer: plan.FromFlag, Name: "--credentials"}}, store: settings.Store{NoCache: true},
 			want: "flag --credentials: secret store unavailable: file: no passphrase"},
 	}
 	for _, tt := range tests {

@@ -82,9 +82,10 @@ type Role struct {
 // Config is the merged view of the files that apply. Its methods may be
 // called concurrently.
 type Config struct {
-	files []*file // nearest first
-	env   func(string) (string, bool)
-	cwd   string // "" when unknown; display paths are then absolute
+	files  []*file // nearest first
+	env    func(string) (string, bool)
+	cwd    string // "" when unknown; display paths are then absolute
+	schema schema
 }
 
 // file is one parsed and checked rolehop.hcl.
@@ -185,7 +186,7 @@ func newConfig(env func(string) (string, bool)) *Config {
 	}
 	// Without a working directory, display paths are simply absolute.
 	cwd, _ := os.Getwd()
-	return &Config{env: env, cwd: cwd}
+	return &Config{env: env, cwd: cwd, schema: newSchema()}
 }
 
 // Files returns the absolute paths of the files read, nearest first.
@@ -213,8 +214,8 @@ func (c *Config) Sum(path string) (sum [sha256.Size]byte, ok bool) {
 // duration written as a number is returned as its decimal string; one written
 // as a string is returned unparsed. ok is false when no file sets it.
 func (c *Config) String(name string) (value string, pos Pos, ok bool, err error) {
-	spec, known := lookupTopLevel(name)
-	if !known || name == attrRoot || (spec.kind != kindString && spec.kind != kindDuration && spec.kind != kindBool) {
+	attr, known := c.schema.attrs[name]
+	if !known || name == attrRoot {
 		return "", Pos{}, false, fmt.Errorf("%q is not a string setting of %s", name, FileName)
 	}
 	for _, f := range c.files {
@@ -222,12 +223,12 @@ func (c *Config) String(name string) (value string, pos Pos, ok bool, err error)
 		if !ok {
 			continue
 		}
-		v, err := c.value(f, a, spec)
+		v, err := c.value(f, a, attr)
 		if err != nil {
 			return "", Pos{}, false, err
 		}
 		if v.set {
-			if spec.kind == kindBool {
+			if attr.kind == kindBool {
 				v.str = strconv.FormatBool(v.b)
 			}
 			return v.str, v.pos, true, nil
@@ -318,7 +319,7 @@ func (c *Config) parse(path string, src []byte) (*file, error) {
 	}
 	// hclsyntax always produces its own body type.
 	body := hf.Body.(*hclsyntax.Body)
-	if p := check(body); p != nil {
+	if p := check(body, c.schema); p != nil {
 		return nil, f.errorAt(p.pos, p.msg)
 	}
 	f.attrs = body.Attributes

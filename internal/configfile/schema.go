@@ -7,12 +7,13 @@ import (
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/rolehop/rolehop/internal/settings/spec"
 )
 
 // iam_role and assume_role blocks are two spellings of the role chain, so they
 // are handled together rather than through the attribute tables.
 const (
-	attrIAMRole     = "iam_role"
+	attrIAMRole     = spec.KeyIAMRole
 	blockAssumeRole = "assume_role"
 	attrRoot        = "root"
 	attrRoleARN     = "role_arn"
@@ -40,33 +41,44 @@ type attrSpec struct {
 	kind kind
 }
 
-// topLevelAttrs is the table of top-level attributes other than iam_role. A
-// new setting is a new row.
+// topLevelAttrs is the table of top-level attributes other than iam_role: root,
+// and each setting of the settings table that a file may hold.
 func topLevelAttrs() []attrSpec {
-	return []attrSpec{
-		{attrRoot, kindBool},
-		{"iam_web_identity_token", kindString},
-		{"iam_assume_role_session_name", kindString},
-		{"iam_assume_role_duration", kindDuration},
-		{"iam_assume_role_external_id", kindString},
-		{"region", kindString},
-		{"profile", kindString},
-		{"auth_provider_cmd", kindString},
-		{"auth_provider_timeout", kindDuration},
-		{"web_identity_provider", kindString},
-		{"web_identity_audience", kindString},
-		{"web_identity_token_env", kindString},
-		{"mfa_serial", kindString},
-		{"mfa_token_cmd", kindString},
-		{"mfa_session_duration", kindDuration},
-		{"mfa_on_assume", kindBool},
-		{"credentials", kindString},
-		{"keyring_backend", kindString},
-		{"no_cache", kindBool},
-		{"min_ttl", kindDuration},
-		{"sts_timeout", kindDuration},
-		{"credential_server", kindBool},
+	attrs := []attrSpec{{attrRoot, kindBool}}
+	for _, s := range spec.Settings() {
+		if s.InFile && s.Key != attrIAMRole {
+			attrs = append(attrs, attrSpec{s.Key, fileKind(s.Kind)})
+		}
 	}
+	return attrs
+}
+
+// fileKind is the shape a setting of kind k takes in a file.
+func fileKind(k spec.Kind) kind {
+	switch k {
+	case spec.Duration:
+		return kindDuration
+	case spec.Bool:
+		return kindBool
+	}
+	return kindString
+}
+
+// schema is what a file may hold at the top level, made once per Config.
+type schema struct {
+	// attrs are the top-level attributes but iam_role, by name.
+	attrs map[string]attrSpec
+	// names are every top-level attribute name, iam_role included.
+	names []string
+}
+
+func newSchema() schema {
+	sc := schema{attrs: map[string]attrSpec{}, names: []string{attrIAMRole}}
+	for _, a := range topLevelAttrs() {
+		sc.attrs[a.name] = a
+		sc.names = append(sc.names, a.name)
+	}
+	return sc
 }
 
 // roleAttrSpec is one row of the assume_role block table; set stores an
@@ -96,22 +108,6 @@ func roleAttrs() []roleAttrSpec {
 	}
 }
 
-func lookupTopLevel(name string) (attrSpec, bool) {
-	i := slices.IndexFunc(topLevelAttrs(), func(s attrSpec) bool { return s.name == name })
-	if i < 0 {
-		return attrSpec{}, false
-	}
-	return topLevelAttrs()[i], true
-}
-
-func topLevelNames() []string {
-	names := []string{attrIAMRole}
-	for _, s := range topLevelAttrs() {
-		names = append(names, s.name)
-	}
-	return names
-}
-
 func roleAttrNames() []string {
 	var names []string
 	for _, s := range roleAttrs() {
@@ -126,14 +122,14 @@ type problem struct {
 	msg string
 }
 
-// check validates the structure of a parsed file without evaluating
-// anything, and returns the first problem in source order.
-func check(body *hclsyntax.Body) *problem {
+// check validates the structure of a parsed file against sc without
+// evaluating anything, and returns the first problem in source order.
+func check(body *hclsyntax.Body, sc schema) *problem {
 	var probs []problem
 	add := func(p hcl.Pos, format string, args ...any) {
 		probs = append(probs, problem{p, fmt.Sprintf(format, args...)})
 	}
-	topNames := topLevelNames()
+	topNames := sc.names
 	for name, a := range body.Attributes {
 		switch {
 		case slices.Contains(topNames, name):

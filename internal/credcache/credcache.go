@@ -48,7 +48,8 @@ type Options struct {
 	// a lock directory or file that is a link, a named pipe, another user's, or a directory
 	// others may write is an error (see privfs).
 	LockDir string
-	// MinTTL is how long cached credentials must still be good for to be used; 0 means 5m.
+	// MinTTL is how long cached credentials must still be good for to be used; 0 means
+	// DefaultMinTTL.
 	MinTTL time.Duration
 	// LockTimeout is how long to wait for another process fetching the same entry; 0 means 2m.
 	LockTimeout time.Duration
@@ -58,8 +59,10 @@ type Options struct {
 	Now func() time.Time
 }
 
+// DefaultMinTTL is how long cached credentials must still be good for when Options.MinTTL is 0.
+const DefaultMinTTL = 5 * time.Minute
+
 const (
-	defaultMinTTL      = 5 * time.Minute
 	defaultLockTimeout = 2 * time.Minute
 	// keyPrefix starts the name of every entry in the store, so entries can be told from the
 	// store's other secrets.
@@ -90,7 +93,7 @@ func New(store Store, o Options) *Cache {
 		now:         o.Now,
 	}
 	if c.minTTL <= 0 {
-		c.minTTL = defaultMinTTL
+		c.minTTL = DefaultMinTTL
 	}
 	if c.lockTimeout <= 0 {
 		c.lockTimeout = defaultLockTimeout

@@ -28,13 +28,6 @@ var (
 	serialRE = regexp.MustCompile(`^[\w+=/:,.@-]+$`)
 )
 
-// Limits STS puts on GetSessionToken for IAM users.
-const (
-	MinSessionDuration     = 15 * time.Minute
-	MaxSessionDuration     = 36 * time.Hour
-	DefaultSessionDuration = 12 * time.Hour
-)
-
 // CheckCode checks an MFA code: exactly six digits. The message never repeats the code.
 func CheckCode(code string) error {
 	if !codeRE.MatchString(code) {

@@ -35,11 +35,11 @@ type Plan struct {
 	// default chain (environment, shared files, SSO, container, instance metadata).
 	Profile string
 	// ProfileOrigin says where Profile came from, for messages.
-	ProfileOrigin string
+	ProfileOrigin Origin
 	// Region is the region STS is called in and handed to the command; empty when unknown.
 	Region string
 	// RegionOrigin says where Region came from, for messages.
-	RegionOrigin string
+	RegionOrigin Origin
 	// Hops are assumed in order, each with the credentials of the one before it.
 	Hops []Hop
 	// Defaults are the session name and duration for a hop that sets neither (such as the role
@@ -53,7 +53,8 @@ type Plan struct {
 	Envs []Env
 	// StoredCredentials names long-term keys in rolehop's secret store to use as the base
 	// credentials; StoredOrigin says where the name came from.
-	StoredCredentials, StoredOrigin string
+	StoredCredentials string
+	StoredOrigin      Origin
 	// MFA, when set, authenticates the base credentials with a device: an MFA session
 	// (GetSessionToken) before the hops, or, with OnAssume, a code on the first AssumeRole.
 	MFA *MFA
@@ -64,7 +65,7 @@ type Plan struct {
 // MFA is a multi-factor device and how it is used.
 type MFA struct {
 	Serial string
-	Origin string
+	Origin Origin
 	// SessionDuration is how long the MFA session lasts.
 	SessionDuration time.Duration
 	// OnAssume sends the code on the first hop's AssumeRole instead of getting a session.
@@ -84,14 +85,14 @@ type AuthProvider struct {
 	Command string
 	Timeout time.Duration
 	// Origin says where the command came from.
-	Origin string
+	Origin Origin
 }
 
 // Credentials are static base credentials.
 type Credentials struct {
 	AccessKeyID, SecretAccessKey, SessionToken string
 	// Origin says where they came from, for messages.
-	Origin string
+	Origin Origin
 }
 
 // Env is an extra variable for the command.
@@ -114,10 +115,9 @@ type Hop struct {
 	// MFASerial, when set, makes this AssumeRole call carry the device's serial number and a code,
 	// for trust policies that require aws:MultiFactorAuthPresent.
 	MFASerial string
-	// Explicit records which fields the user set, as opposed to defaults.
-	Explicit map[string]bool
-	// Origin says where each field came from ("flag --duration", "rolehop.hcl:4", "default").
-	Origin map[string]string
+	// Origin says where each field came from, by field name; a field missing from it is a
+	// default. Origin[f].Explicit() tells whether the user set f.
+	Origin map[string]Origin
 }
 
 // Tag is a session tag.
@@ -159,7 +159,7 @@ func (p *Plan) checkHop(i int) error {
 	}
 	if h.WebIdentityToken != nil {
 		for _, f := range []string{FieldExternalID, FieldSourceIdentity, FieldTags, FieldTransitiveTags} {
-			if h.Explicit[f] {
+			if h.Origin[f].Explicit() {
 				return fail(f, "%s cannot be used with a web identity token (AssumeRoleWithWebIdentity does not take it); remove it, or set it on a later hop", f)
 			}
 		}
@@ -195,8 +195,26 @@ func (p *Plan) checkMFA() error {
 	case web:
 		return fmt.Errorf("%s: the first role is assumed with a web identity token (%s), which takes no MFA; drop the MFA serial number or the token",
 			m.Origin, p.Hops[0].Origin[FieldWebIdentityToken])
-	case !m.OnAssume && (m.SessionDuration < 15*time.Minute || m.SessionDuration > 36*time.Hour):
-		return fmt.Errorf("%s: MFA session duration %s is out of range; STS accepts 15m to 36h", m.Origin, FormatDuration(m.SessionDuration))
+	case !m.OnAssume:
+		if err := CheckMFASessionDuration(m.SessionDuration); err != nil {
+			return fmt.Errorf("%s: %w", m.Origin, err)
+		}
+	}
+	return nil
+}
+
+// Limits STS puts on GetSessionToken for IAM users, and the duration it gives by default.
+const (
+	MinMFASessionDuration     = 15 * time.Minute
+	MaxMFASessionDuration     = 36 * time.Hour
+	DefaultMFASessionDuration = 12 * time.Hour
+)
+
+// CheckMFASessionDuration checks an MFA session's duration against STS's limits.
+func CheckMFASessionDuration(d time.Duration) error {
+	if d < MinMFASessionDuration || d > MaxMFASessionDuration {
+		return fmt.Errorf("MFA session duration %s is out of range; STS accepts %s to %s",
+			FormatDuration(d), FormatDuration(MinMFASessionDuration), FormatDuration(MaxMFASessionDuration))
 	}
 	return nil
 }

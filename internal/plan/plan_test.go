@@ -227,10 +227,9 @@ func hop(t *testing.T, arn string, d time.Duration, explicit ...string) Hop {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := Hop{Role: role, SessionName: "s1", Duration: d, Explicit: map[string]bool{}, Origin: map[string]string{}}
+	h := Hop{Role: role, SessionName: "s1", Duration: d, Origin: map[string]Origin{}}
 	for _, f := range explicit {
-		h.Explicit[f] = true
-		h.Origin[f] = "flag --" + f
+		h.Origin[f] = Origin{Layer: FromFlag, Name: "--" + f}
 	}
 	return h
 }
@@ -257,9 +256,12 @@ func TestCheck(t *testing.T) {
 		{"web identity with tags", Plan{Hops: []Hop{webHop(FieldTags)}}, "tags cannot be used with a web identity token"},
 		{"web identity then assume role with external ID", Plan{Hops: []Hop{webHop(), hop(t, b, time.Hour, FieldExternalID)}}, ""},
 		{"across partitions", Plan{Hops: []Hop{hop(t, a, time.Hour), hop(t, gov, time.Hour)}}, "a chain cannot cross partitions"},
-		{"region of another partition", Plan{Region: "us-gov-west-1", RegionOrigin: "env AWS_REGION", Hops: []Hop{hop(t, a, time.Hour)}},
+		{"region of another partition", Plan{Region: "us-gov-west-1", RegionOrigin: Origin{Layer: FromEnv, Name: "AWS_REGION"}, Hops: []Hop{hop(t, a, time.Hour)}},
 			"env AWS_REGION: region us-gov-west-1 is in partition aws-us-gov but hop 1 (arn:aws:iam::111111111111:role/a) is in aws; set --region to a region of aws such as us-east-1"},
 		{"GovCloud role and region", Plan{Region: "us-gov-east-1", Hops: []Hop{hop(t, gov, time.Hour)}}, ""},
+		{"MFA session too long", Plan{MFA: &MFA{Serial: "arn:aws:iam::111111111111:mfa/me", Origin: Origin{Layer: FromFlag, Name: "--serial-number"}, SessionDuration: 40 * time.Hour}},
+			"flag --serial-number: MFA session duration 40h is out of range; STS accepts 15m to 36h"},
+		{"MFA code on AssumeRole, no session to limit", Plan{MFA: &MFA{Serial: "arn:aws:iam::111111111111:mfa/me", OnAssume: true}, Hops: []Hop{hop(t, a, time.Hour)}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

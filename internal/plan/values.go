@@ -44,15 +44,21 @@ func ParseDuration(s string) (time.Duration, error) {
 		return 0, err
 	}
 	if d < MinDuration || d > MaxDuration {
-		return 0, fmt.Errorf("duration %q is out of range; STS accepts 15m to 12h (900 to 43200 seconds)", s)
+		return 0, outOfRange(s)
 	}
 	return d, nil
+}
+
+// outOfRange is the error for a session duration STS refuses, given as s.
+func outOfRange(s string) error {
+	return fmt.Errorf("duration %q is out of range; STS accepts %s to %s (%d to %d seconds)", s,
+		FormatDuration(MinDuration), FormatDuration(MaxDuration), int64(MinDuration/time.Second), int64(MaxDuration/time.Second))
 }
 
 func parseDuration(s string) (time.Duration, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		if n < 0 || n > int64(MaxDuration/time.Second)*1000 {
-			return 0, fmt.Errorf("duration %q is out of range; STS accepts 15m to 12h (900 to 43200 seconds)", s)
+			return 0, outOfRange(s)
 		}
 		return time.Duration(n) * time.Second, nil
 	}

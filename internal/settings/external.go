@@ -6,31 +6,30 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rolehop/rolehop/internal/authprovider"
-
 	"github.com/rolehop/rolehop/internal/oidctoken"
 	"github.com/rolehop/rolehop/internal/plan"
+	"github.com/rolehop/rolehop/internal/settings/spec"
 )
 
 // webIdentity sets the first hop's token: given directly (iam_web_identity_token) or fetched from
 // a CI system (web_identity_provider). When both are set, the stronger layer wins; both in the
 // same layer is an error.
 func (r *resolver) webIdentity(p *plan.Plan) error {
-	tok, err := r.lookup(KeyWebIdentityToken)
+	tok, err := r.lookup(spec.KeyWebIdentityToken)
 	if err != nil {
 		return err
 	}
-	prov, err := r.lookup(KeyWebIdentityProvider)
+	prov, err := r.lookup(spec.KeyWebIdentityProvider)
 	if err != nil {
 		return err
 	}
-	if tok.set && prov.set && tok.src.Kind == prov.src.Kind {
+	if tok.set && prov.set && tok.src.Layer == prov.src.Layer {
 		return fmt.Errorf("%s and %s both give the web identity token; keep one", tok.src, prov.src)
 	}
 	var src plan.TokenSource
 	from := tok
 	switch {
-	case prov.set && (!tok.set || prov.src.Kind > tok.src.Kind):
+	case prov.set && (!tok.set || prov.src.Layer > tok.src.Layer):
 		from = prov
 		src, err = r.ciToken(prov)
 	case tok.set:
@@ -43,8 +42,8 @@ func (r *resolver) webIdentity(p *plan.Plan) error {
 		return err
 	}
 	if src == nil {
-		r.show(KeyWebIdentityToken, "(none)", tok.src)
-		r.show(KeyWebIdentityProvider, "(none)", prov.src)
+		r.show(spec.KeyWebIdentityToken, "(none)", tok.src)
+		r.show(spec.KeyWebIdentityProvider, "(none)", prov.src)
 		return nil
 	}
 	if len(p.Hops) == 0 {
@@ -52,10 +51,10 @@ func (r *resolver) webIdentity(p *plan.Plan) error {
 	}
 	h := &p.Hops[0]
 	h.WebIdentityToken = src
-	h.Origin[plan.FieldWebIdentityToken] = from.src.String()
-	r.show(KeyWebIdentityToken, src.String(), from.src)
+	h.Origin[plan.FieldWebIdentityToken] = from.src
+	r.show(spec.KeyWebIdentityToken, src.String(), from.src)
 	if from.src != prov.src {
-		r.show(KeyWebIdentityProvider, orNone(prov.raw, "(none)"), prov.src)
+		r.show(spec.KeyWebIdentityProvider, orNone(prov.raw, "(none)"), prov.src)
 	}
 	return nil
 }
@@ -66,7 +65,7 @@ func (r *resolver) ciToken(prov value) (plan.TokenSource, error) {
 	for _, v := range []struct {
 		key string
 		dst *string
-	}{{KeyWebIdentityAudience, &opts.Audience}, {KeyWebIdentityTokenEnv, &opts.TokenEnv}} {
+	}{{spec.KeyWebIdentityAudience, &opts.Audience}, {spec.KeyWebIdentityTokenEnv, &opts.TokenEnv}} {
 		got, err := r.lookup(v.key)
 		if err != nil {
 			return nil, err
@@ -74,7 +73,7 @@ func (r *resolver) ciToken(prov value) (plan.TokenSource, error) {
 		*v.dst = strings.TrimSpace(got.raw)
 		r.show(v.key, orNone(got.raw, "(default)"), got.src)
 	}
-	r.show(KeyWebIdentityProvider, prov.raw, prov.src)
+	r.show(spec.KeyWebIdentityProvider, prov.raw, prov.src)
 	src, err := oidctoken.New(strings.TrimSpace(prov.raw), opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", prov.src, err)
@@ -84,24 +83,19 @@ func (r *resolver) ciToken(prov value) (plan.TokenSource, error) {
 
 // authProvider records the auth provider command, which runs later, before any STS call.
 func (r *resolver) authProvider(p *plan.Plan) error {
-	cmd, err := r.lookup(KeyAuthProviderCmd)
+	cmd, err := r.lookup(spec.KeyAuthProviderCmd)
 	if err != nil || !cmd.set {
-		r.show(KeyAuthProviderCmd, "(none)", cmd.src)
+		r.show(spec.KeyAuthProviderCmd, "(none)", cmd.src)
 		return err
 	}
-	timeout, err := r.lookup(KeyAuthProviderTimeout)
-	if err != nil {
+	ap := &plan.AuthProvider{Command: cmd.raw, Origin: cmd.src}
+	var timeout plan.Origin
+	if ap.Timeout, timeout, err = r.lookupDuration(spec.KeyAuthProviderTimeout); err != nil {
 		return err
-	}
-	ap := &plan.AuthProvider{Command: cmd.raw, Timeout: authprovider.DefaultTimeout, Origin: cmd.src.String()}
-	if timeout.set {
-		if ap.Timeout, err = parseTimeout(timeout.raw); err != nil {
-			return fmt.Errorf("%s: %w", timeout.src, err)
-		}
 	}
 	p.AuthProvider = ap
-	r.show(KeyAuthProviderCmd, cmd.raw, cmd.src)
-	r.show(KeyAuthProviderTimeout, plan.FormatDuration(ap.Timeout), timeout.src)
+	r.show(spec.KeyAuthProviderCmd, cmd.raw, cmd.src)
+	r.show(spec.KeyAuthProviderTimeout, plan.FormatDuration(ap.Timeout), timeout)
 	return nil
 }
 

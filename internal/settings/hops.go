@@ -7,6 +7,7 @@ import (
 	"github.com/rolehop/rolehop/internal/configfile"
 	"github.com/rolehop/rolehop/internal/mfa"
 	"github.com/rolehop/rolehop/internal/plan"
+	"github.com/rolehop/rolehop/internal/settings/spec"
 	"github.com/spf13/pflag"
 )
 
@@ -14,17 +15,17 @@ import (
 // separated by white space), else the nearest rolehop.hcl (iam_role or assume_role blocks).
 // A value an assume_role block sets for its hop wins over the global one for that hop.
 func (r *resolver) hops(g globals) ([]plan.Hop, error) {
-	s := r.specs[KeyIAMRole]
+	s := r.specs[spec.KeyIAMRole]
 	var arns []string
-	var src Source
+	var src plan.Origin
 	if f := r.in.Flags.Lookup(s.Flag); f != nil && f.Changed {
 		// GetSlice, not GetStringArray: the latter reads --iam-role '' back as no value at all.
 		arns = f.Value.(pflag.SliceValue).GetSlice()
-		src = Source{Kind: Flag, Name: "--" + s.Flag}
+		src = plan.Origin{Layer: plan.FromFlag, Name: "--" + s.Flag}
 	} else {
 		for _, name := range s.Env {
 			if v, ok := r.in.LookupEnv(name); ok && strings.TrimSpace(v) != "" {
-				arns, src = strings.Fields(v), Source{Kind: Env, Name: name}
+				arns, src = strings.Fields(v), plan.Origin{Layer: plan.FromEnv, Name: name}
 				if err := commaList(v, src); err != nil {
 					return nil, err
 				}
@@ -42,7 +43,7 @@ func (r *resolver) hops(g globals) ([]plan.Hop, error) {
 				return nil, err
 			}
 		}
-		r.show(KeyIAMRole, strings.Join(arns, " -> "), src)
+		r.show(spec.KeyIAMRole, strings.Join(arns, " -> "), src)
 		return hops, nil
 	}
 	return r.fileHops(g)
@@ -50,7 +51,7 @@ func (r *resolver) hops(g globals) ([]plan.Hop, error) {
 
 func (r *resolver) fileHops(g globals) ([]plan.Hop, error) {
 	if r.file == nil {
-		r.show(KeyIAMRole, "(none: base credentials are handed over as they are)", Source{})
+		r.show(spec.KeyIAMRole, "(none: base credentials are handed over as they are)", plan.Origin{})
 		return nil, nil
 	}
 	roles, ok, err := r.file.Roles()
@@ -58,7 +59,7 @@ func (r *resolver) fileHops(g globals) ([]plan.Hop, error) {
 		return nil, err
 	}
 	if !ok {
-		r.show(KeyIAMRole, "(none: base credentials are handed over as they are)", Source{})
+		r.show(spec.KeyIAMRole, "(none: base credentials are handed over as they are)", plan.Origin{})
 		return nil, nil
 	}
 	hops := make([]plan.Hop, len(roles))
@@ -69,13 +70,13 @@ func (r *resolver) fileHops(g globals) ([]plan.Hop, error) {
 		}
 		names[i] = hops[i].Role.String()
 	}
-	r.show(KeyIAMRole, strings.Join(names, " -> "), r.fileSource(roles[0].Pos))
+	r.show(spec.KeyIAMRole, strings.Join(names, " -> "), r.fileSource(roles[0].Pos))
 	return hops, nil
 }
 
 // fileSource names a position in a file relative to the working directory.
-func (r *resolver) fileSource(pos configfile.Pos) Source {
-	return Source{Kind: File, Name: fmt.Sprintf("%s:%d", r.display(pos.File), pos.Line), Dir: pos.Dir()}
+func (r *resolver) fileSource(pos configfile.Pos) plan.Origin {
+	return plan.Origin{Layer: plan.FromFile, Name: fmt.Sprintf("%s:%d", r.display(pos.File), pos.Line), Dir: pos.Dir()}
 }
 
 func (r *resolver) fileValue(f configfile.Field) value {
@@ -92,8 +93,7 @@ func (r *resolver) hop(h *plan.Hop, arn value, g globals) error {
 		return fmt.Errorf("%s: %w", arn.src, err)
 	}
 	h.Role = role
-	h.Origin = map[string]string{plan.FieldRoleARN: arn.src.String()}
-	h.Explicit = map[string]bool{}
+	h.Origin = map[string]plan.Origin{plan.FieldRoleARN: arn.src}
 	if err := setSessionName(h, g.sessionName); err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (r *resolver) hop(h *plan.Hop, arn value, g globals) error {
 // commaList refuses role ARNs joined by commas, as other tools write lists: rolehop would take
 // them for one role whose name has commas in it (a comma is allowed in a role name, so only a
 // comma followed by "arn:" is taken for a list). The error spells the chain the way src takes it.
-func commaList(v string, src Source) error {
+func commaList(v string, src plan.Origin) error {
 	var arns []string
 	for _, part := range strings.Split(v, ",") {
 		part = strings.TrimSpace(part)
@@ -120,10 +120,10 @@ func commaList(v string, src Source) error {
 		return nil
 	}
 	var how string
-	switch src.Kind {
-	case Flag:
+	switch src.Layer {
+	case plan.FromFlag:
 		how = "give each role its own flag: " + src.Name + " " + strings.Join(arns, " "+src.Name+" ")
-	case Env:
+	case plan.FromEnv:
 		how = fmt.Sprintf("separate them with spaces: %s=%q", src.Name, strings.Join(arns, " "))
 	default:
 		how = "write a chain as assume_role blocks, one role_arn in each"
@@ -164,18 +164,18 @@ func (r *resolver) setLists(h *plan.Hop, b configfile.Role) error {
 		if err := plan.CheckTags(h.Tags); err != nil {
 			return fmt.Errorf("%s: %w", r.fileSource(b.TagsPos), err)
 		}
-		h.Origin[plan.FieldTags], h.Explicit[plan.FieldTags] = r.fileSource(b.TagsPos).String(), true
+		h.Origin[plan.FieldTags] = r.fileSource(b.TagsPos)
 	}
 	if len(b.TransitiveTagKeys) > 0 {
 		h.TransitiveTagKeys = b.TransitiveTagKeys
-		h.Origin[plan.FieldTransitiveTags], h.Explicit[plan.FieldTransitiveTags] = r.fileSource(b.TransitiveTagKeysPos).String(), true
+		h.Origin[plan.FieldTransitiveTags] = r.fileSource(b.TransitiveTagKeysPos)
 	}
 	if len(b.PolicyARNs) > 0 {
 		if err := plan.CheckPolicyARNs(b.PolicyARNs); err != nil {
 			return fmt.Errorf("%s: %w", r.fileSource(b.PolicyARNsPos), err)
 		}
 		h.PolicyARNs = b.PolicyARNs
-		h.Origin[plan.FieldPolicyARNs], h.Explicit[plan.FieldPolicyARNs] = r.fileSource(b.PolicyARNsPos).String(), true
+		h.Origin[plan.FieldPolicyARNs] = r.fileSource(b.PolicyARNsPos)
 	}
 	return nil
 }
@@ -187,7 +187,7 @@ func assign[T any](h *plan.Hop, field string, v value, parse func(string) (T, er
 		return fmt.Errorf("%s: %w", v.src, err)
 	}
 	*dst = x
-	h.Origin[field], h.Explicit[field] = v.src.String(), v.set
+	h.Origin[field] = v.src
 	return nil
 }
 

@@ -6,16 +6,17 @@ import (
 
 	"github.com/rolehop/rolehop/internal/mfa"
 	"github.com/rolehop/rolehop/internal/plan"
+	"github.com/rolehop/rolehop/internal/settings/spec"
 )
 
 // mfa sets up the MFA device: an MFA session before the hops, or codes on AssumeRole calls
 // (--mfa-on-assume, or mfa_serial in an assume_role block).
 func (r *resolver) mfa(p *plan.Plan) error {
-	serial, err := r.lookup(KeyMFASerial)
+	serial, err := r.lookup(spec.KeyMFASerial)
 	if err != nil {
 		return err
 	}
-	onAssume, onSrc, err := r.lookupBool(KeyMFAOnAssume)
+	onAssume, onSrc, err := r.lookupBool(spec.KeyMFAOnAssume)
 	if err != nil {
 		return err
 	}
@@ -23,14 +24,14 @@ func (r *resolver) mfa(p *plan.Plan) error {
 	for _, h := range p.Hops {
 		needCodes = needCodes || h.MFASerial != ""
 	}
-	r.show(KeyMFASerial, orNone(serial.raw, "(none)"), serial.src)
+	r.show(spec.KeyMFASerial, orNone(serial.raw, "(none)"), serial.src)
 	if !needCodes {
 		if onAssume {
 			return fmt.Errorf("%s: --mfa-on-assume needs an MFA serial number; set --serial-number", onSrc)
 		}
 		// An auth provider may add a role later, but never an MFA device: a code given now would
 		// go unused.
-		code, err := r.lookup(KeyTokenCode)
+		code, err := r.lookup(spec.KeyTokenCode)
 		if err != nil {
 			return err
 		}
@@ -49,36 +50,29 @@ func (r *resolver) mfa(p *plan.Plan) error {
 	if err := mfa.CheckSerial(sn); err != nil {
 		return fmt.Errorf("%s: %w", serial.src, err)
 	}
-	m := &plan.MFA{Serial: sn, Origin: serial.src.String(), SessionDuration: mfa.DefaultSessionDuration, OnAssume: onAssume}
-	d, err := r.lookup(KeyMFASessionDuration)
-	if err != nil {
+	m := &plan.MFA{Serial: sn, Origin: serial.src, OnAssume: onAssume}
+	if m.SessionDuration, r.mfaDuration, err = r.lookupDuration(spec.KeyMFASessionDuration); err != nil {
 		return err
 	}
-	r.mfaDuration = d.src
-	if d.set {
-		if m.SessionDuration, err = parseTimeout(d.raw); err != nil {
-			return fmt.Errorf("%s: %w", d.src, err)
-		}
-		if m.SessionDuration < mfa.MinSessionDuration || m.SessionDuration > mfa.MaxSessionDuration {
-			return fmt.Errorf("%s: MFA session duration %s is out of range; STS accepts 15m to 36h", d.src, plan.FormatDuration(m.SessionDuration))
-		}
+	if err := plan.CheckMFASessionDuration(m.SessionDuration); err != nil {
+		return fmt.Errorf("%s: %w", r.mfaDuration, err)
 	}
 	if onAssume && len(p.Hops) > 0 {
 		p.Hops[0].MFASerial = sn
-		p.Hops[0].Origin[plan.FieldMFASerial] = onSrc.String()
+		p.Hops[0].Origin[plan.FieldMFASerial] = onSrc
 	}
 	p.MFA = m
 	how := "MFA session (GetSessionToken) for " + plan.FormatDuration(m.SessionDuration)
 	if onAssume {
 		how = "code sent on the first AssumeRole"
 	}
-	r.show(KeyMFAOnAssume, how, onSrc)
+	r.show(spec.KeyMFAOnAssume, how, onSrc)
 	return nil
 }
 
 // codes chooses where MFA codes come from: the code given, else a command, else the terminal.
 func (r *resolver) codes() (plan.CodeSource, error) {
-	code, err := r.lookup(KeyTokenCode)
+	code, err := r.lookup(spec.KeyTokenCode)
 	if err != nil {
 		return nil, err
 	}
@@ -87,17 +81,17 @@ func (r *resolver) codes() (plan.CodeSource, error) {
 		if err := mfa.CheckCode(c); err != nil {
 			return nil, fmt.Errorf("%s: %w", code.src, err)
 		}
-		r.show(KeyTokenCode, "<redacted>", code.src)
+		r.show(spec.KeyTokenCode, "<redacted>", code.src)
 		return mfa.Static(c), nil
 	}
-	cmd, err := r.lookup(KeyMFATokenCmd)
+	cmd, err := r.lookup(spec.KeyMFATokenCmd)
 	if err != nil {
 		return nil, err
 	}
 	if cmd.set {
-		r.show(KeyMFATokenCmd, cmd.raw, cmd.src)
+		r.show(spec.KeyMFATokenCmd, cmd.raw, cmd.src)
 		return mfa.Command{Line: cmd.raw, Dir: r.in.Dir, Stderr: r.in.Stderr}, nil
 	}
-	r.show(KeyTokenCode, "(asked on the terminal when needed)", code.src)
+	r.show(spec.KeyTokenCode, "(asked on the terminal when needed)", code.src)
 	return mfa.Prompt{}, nil
 }

@@ -1,3 +1,7 @@
+// Package settings layers rolehop's settings: each one is taken from a command-line flag, else
+// an environment variable, else a rolehop.hcl file, else its default, and remembers which. From
+// the result it builds the plan of role assumptions (package plan). The settings themselves are
+// listed in package spec.
 package settings
 
 import (
@@ -12,6 +16,7 @@ import (
 	"github.com/kballard/go-shellquote"
 	"github.com/rolehop/rolehop/internal/configfile"
 	"github.com/rolehop/rolehop/internal/plan"
+	"github.com/rolehop/rolehop/internal/settings/spec"
 	"github.com/rolehop/rolehop/internal/trust"
 	"github.com/spf13/pflag"
 )
@@ -50,13 +55,14 @@ type Result struct {
 type Store struct {
 	// Backend is the keyring backend, one of secretstore.Backends(); empty means the first
 	// that works. BackendOrigin says where it came from.
-	Backend, BackendOrigin string
+	Backend       string
+	BackendOrigin plan.Origin
 	// NoCache turns the credential cache off.
 	NoCache bool
 	// MinTTL is how much life cached credentials must have left to be used; MinTTLOrigin says
 	// where it came from.
 	MinTTL       time.Duration
-	MinTTLOrigin string
+	MinTTLOrigin plan.Origin
 	// STSTimeout bounds getting the credentials, retries included.
 	STSTimeout time.Duration
 	// Server makes exec serve the credentials from a local endpoint.
@@ -67,20 +73,20 @@ type Store struct {
 type Entry struct {
 	Key    string
 	Value  string
-	Source Source
+	Source plan.Origin
 }
 
 // value is a raw setting before parsing.
 type value struct {
 	raw string
-	src Source
+	src plan.Origin
 	set bool
 }
 
 type resolver struct {
 	in    Inputs
 	file  *configfile.Config
-	specs map[string]Spec
+	specs map[string]spec.Setting
 	res   *Result
 	// named is the --config value, when the user named the file to read.
 	named value
@@ -88,12 +94,12 @@ type resolver struct {
 	verdicts  map[string]trust.Verdict
 	trustErrs map[string]error
 	// mfaDuration is where the MFA session duration came from.
-	mfaDuration Source
+	mfaDuration plan.Origin
 }
 
 func newResolver(in Inputs) *resolver {
-	r := &resolver{in: in, specs: map[string]Spec{}, res: &Result{}}
-	for _, s := range Specs() {
+	r := &resolver{in: in, specs: map[string]spec.Setting{}, res: &Result{}}
+	for _, s := range spec.Settings() {
 		r.specs[s.Key] = s
 	}
 	return r
@@ -114,7 +120,7 @@ func Resolve(in Inputs) (*Result, error) {
 }
 
 func (r *resolver) loadFile() error {
-	cfg, err := r.lookup(KeyConfig)
+	cfg, err := r.lookup(spec.KeyConfig)
 	if err != nil {
 		return err
 	}
@@ -128,12 +134,12 @@ func (r *resolver) loadFile() error {
 		if r.file, err = configfile.Discover(r.in.Dir, r.in.LookupEnv); err != nil {
 			return err
 		}
-		cfg.src = Source{Name: "found from the working directory up"}
+		cfg.src = plan.Origin{Name: "found from the working directory up"}
 	}
 	for _, f := range r.file.Files() {
 		r.res.Files = append(r.res.Files, r.display(f))
 	}
-	r.show(KeyConfig, orNone(strings.Join(r.res.Files, ", "), "(none found)"), cfg.src)
+	r.show(spec.KeyConfig, orNone(strings.Join(r.res.Files, ", "), "(none found)"), cfg.src)
 	return nil
 }
 
@@ -149,11 +155,11 @@ func (r *resolver) lookup(key string) (value, error) {
 		if strings.TrimSpace(v) == "" {
 			return value{}, fmt.Errorf("flag --%s: value is empty; give a value or leave the flag out", s.Flag)
 		}
-		return value{raw: v, src: Source{Kind: Flag, Name: "--" + s.Flag}, set: true}, nil
+		return value{raw: v, src: plan.Origin{Layer: plan.FromFlag, Name: "--" + s.Flag}, set: true}, nil
 	}
 	for _, name := range s.Env {
 		if v, ok := r.in.LookupEnv(name); ok && strings.TrimSpace(v) != "" {
-			return value{raw: v, src: Source{Kind: Env, Name: name}, set: true}, nil
+			return value{raw: v, src: plan.Origin{Layer: plan.FromEnv, Name: name}, set: true}, nil
 		}
 	}
 	if s.InFile && r.file != nil {
@@ -188,7 +194,7 @@ func besideFile(line, dir string) string {
 	return shellquote.Join(argv...)
 }
 
-func (r *resolver) show(key, v string, src Source) {
+func (r *resolver) show(key, v string, src plan.Origin) {
 	r.res.Entries = append(r.res.Entries, Entry{Key: key, Value: v, Source: src})
 }
 
@@ -203,27 +209,27 @@ func (r *resolver) build() error {
 	if err = r.region(p); err != nil {
 		return err
 	}
-	profile, err := r.lookup(KeyProfile)
+	profile, err := r.lookup(spec.KeyProfile)
 	if err != nil {
 		return err
 	}
-	p.Profile, p.ProfileOrigin = strings.TrimSpace(profile.raw), profile.src.String()
-	r.show(KeyProfile, orNone(profile.raw, "(AWS SDK default chain)"), profile.src)
+	p.Profile, p.ProfileOrigin = strings.TrimSpace(profile.raw), profile.src
+	r.show(spec.KeyProfile, orNone(profile.raw, "(AWS SDK default chain)"), profile.src)
 
 	var g globals
 	for _, v := range []struct {
 		key string
 		dst *value
-	}{{KeySessionName, &g.sessionName}, {KeyDuration, &g.duration}, {KeyExternalID, &g.externalID}} {
+	}{{spec.KeySessionName, &g.sessionName}, {spec.KeyDuration, &g.duration}, {spec.KeyExternalID, &g.externalID}} {
 		if *v.dst, err = r.lookup(v.key); err != nil {
 			return err
 		}
 	}
 	if !g.sessionName.set {
-		g.sessionName = value{raw: plan.DefaultSessionName(), src: Source{}}
+		g.sessionName = value{raw: plan.DefaultSessionName()}
 	}
 	if !g.duration.set {
-		g.duration = value{raw: plan.FormatDuration(plan.DefaultDuration), src: Source{}}
+		g.duration = value{raw: plan.FormatDuration(r.specs[spec.KeyDuration].Default.Duration)}
 	}
 	if err := r.defaults(p, g); err != nil {
 		return err
@@ -246,9 +252,9 @@ func (r *resolver) build() error {
 	if err := r.store(); err != nil {
 		return err
 	}
-	r.show(KeySessionName, g.sessionName.raw, g.sessionName.src)
-	r.show(KeyDuration, g.duration.raw, g.duration.src)
-	r.show(KeyExternalID, orNone(g.externalID.raw, "(none)"), g.externalID.src)
+	r.show(spec.KeySessionName, g.sessionName.raw, g.sessionName.src)
+	r.show(spec.KeyDuration, g.duration.raw, g.duration.src)
+	r.show(spec.KeyExternalID, orNone(g.externalID.raw, "(none)"), g.externalID.src)
 	if err := p.Check(); err != nil {
 		return err
 	}
@@ -256,7 +262,7 @@ func (r *resolver) build() error {
 }
 
 func (r *resolver) region(p *plan.Plan) error {
-	v, err := r.lookup(KeyRegion)
+	v, err := r.lookup(spec.KeyRegion)
 	if err != nil {
 		return err
 	}
@@ -264,16 +270,16 @@ func (r *resolver) region(p *plan.Plan) error {
 		if err := plan.CheckRegion(strings.TrimSpace(v.raw)); err != nil {
 			return fmt.Errorf("%s: %w", v.src, err)
 		}
-		p.Region, p.RegionOrigin = strings.TrimSpace(v.raw), v.src.String()
+		p.Region, p.RegionOrigin = strings.TrimSpace(v.raw), v.src
 	}
-	r.show(KeyRegion, orNone(p.Region, "(profile's region, else the role partition's default)"), v.src)
+	r.show(spec.KeyRegion, orNone(p.Region, "(profile's region, else the role partition's default)"), v.src)
 	return nil
 }
 
 // defaults checks the global session name and duration even when no role uses them yet: an
 // auth provider's role may.
 func (r *resolver) defaults(p *plan.Plan, g globals) error {
-	p.Defaults = plan.Hop{Origin: map[string]string{}, Explicit: map[string]bool{}}
+	p.Defaults = plan.Hop{Origin: map[string]plan.Origin{}}
 	if err := setSessionName(&p.Defaults, g.sessionName); err != nil {
 		return err
 	}
@@ -295,9 +301,23 @@ func orNone(v, none string) string {
 	return v
 }
 
+// lookupDuration returns a positive duration (a timeout, the cache's minimum life, the MFA
+// session's length): its value, else its default from the table.
+func (r *resolver) lookupDuration(key string) (time.Duration, plan.Origin, error) {
+	v, err := r.lookup(key)
+	if err != nil || !v.set {
+		return r.specs[key].Default.Duration, v.src, err
+	}
+	d, err := parseTimeout(v.raw)
+	if err != nil {
+		return 0, v.src, fmt.Errorf("%s: %w", v.src, err)
+	}
+	return d, v.src, nil
+}
+
 // lookupBool returns a switch's value: a flag, or true/false (1/0, yes is not accepted) in the
 // environment or the file.
-func (r *resolver) lookupBool(key string) (bool, Source, error) {
+func (r *resolver) lookupBool(key string) (bool, plan.Origin, error) {
 	v, err := r.lookup(key)
 	if err != nil || !v.set {
 		return false, v.src, err

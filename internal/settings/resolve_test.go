@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rolehop/rolehop/internal/plan"
+	"github.com/rolehop/rolehop/internal/settings/spec"
 	"github.com/spf13/pflag"
 )
 
@@ -53,25 +54,25 @@ func TestPrecedence(t *testing.T) {
 		file string
 		want [4]layer // flag, env, file, default
 	}{
-		{KeyIAMRole, []string{"--iam-role", role + "flag"}, map[string]string{"ROLEHOP_IAM_ROLE": role + "env"}, `iam_role = "` + role + `file"`,
+		{spec.KeyIAMRole, []string{"--iam-role", role + "flag"}, map[string]string{"ROLEHOP_IAM_ROLE": role + "env"}, `iam_role = "` + role + `file"`,
 			[4]layer{{role + "flag", "flag --iam-role"}, {role + "env", "env ROLEHOP_IAM_ROLE"}, {role + "file", "rolehop.hcl:1"},
 				{"(none: base credentials are handed over as they are)", "default"}}},
-		{KeySessionName, []string{"--session-name", "flag"}, map[string]string{"ROLEHOP_SESSION_NAME": "env"}, `iam_assume_role_session_name = "file"`,
+		{spec.KeySessionName, []string{"--session-name", "flag"}, map[string]string{"ROLEHOP_SESSION_NAME": "env"}, `iam_assume_role_session_name = "file"`,
 			[4]layer{{"flag", "flag --session-name"}, {"env", "env ROLEHOP_SESSION_NAME"}, {"file", "rolehop.hcl:1"}, {plan.DefaultSessionName(), "default"}}},
-		{KeyDuration, []string{"--duration", "2h"}, map[string]string{"ROLEHOP_DURATION": "10800"}, `iam_assume_role_duration = "4h"`,
+		{spec.KeyDuration, []string{"--duration", "2h"}, map[string]string{"ROLEHOP_DURATION": "10800"}, `iam_assume_role_duration = "4h"`,
 			[4]layer{{"2h", "flag --duration"}, {"10800", "env ROLEHOP_DURATION"}, {"4h", "rolehop.hcl:1"}, {"1h", "default"}}},
-		{KeyExternalID, []string{"--external-id", "flag"}, map[string]string{"ROLEHOP_EXTERNAL_ID": "env"}, `iam_assume_role_external_id = "file"`,
+		{spec.KeyExternalID, []string{"--external-id", "flag"}, map[string]string{"ROLEHOP_EXTERNAL_ID": "env"}, `iam_assume_role_external_id = "file"`,
 			[4]layer{{"flag", "flag --external-id"}, {"env", "env ROLEHOP_EXTERNAL_ID"}, {"file", "rolehop.hcl:1"}, {"(none)", "default"}}},
-		{KeyRegion, []string{"--region", "eu-west-1"}, map[string]string{"ROLEHOP_REGION": "eu-west-2"}, `region = "eu-west-3"`,
+		{spec.KeyRegion, []string{"--region", "eu-west-1"}, map[string]string{"ROLEHOP_REGION": "eu-west-2"}, `region = "eu-west-3"`,
 			[4]layer{{"eu-west-1", "flag --region"}, {"eu-west-2", "env ROLEHOP_REGION"}, {"eu-west-3", "rolehop.hcl:1"},
 				{"(profile's region, else the role partition's default)", "default"}}},
-		{KeyProfile, []string{"--profile", "flag"}, map[string]string{"AWS_PROFILE": "env"}, `profile = "file"`,
+		{spec.KeyProfile, []string{"--profile", "flag"}, map[string]string{"AWS_PROFILE": "env"}, `profile = "file"`,
 			[4]layer{{"flag", "flag --profile"}, {"env", "env AWS_PROFILE"}, {"file", "rolehop.hcl:1"}, {"(AWS SDK default chain)", "default"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
 			base := []string{"--iam-role", role + "base"}
-			if tt.key == KeyIAMRole {
+			if tt.key == spec.KeyIAMRole {
 				base = nil
 			}
 			inputs := []struct {
@@ -119,7 +120,7 @@ func TestEnvironmentFallbacks(t *testing.T) {
 	if h := p.Hops[0]; h.Duration != 30*time.Minute || h.SessionName != "tg" || h.WebIdentityToken != nil {
 		t.Errorf("hop = %+v; blank variables must count as unset", h)
 	}
-	if p.Region != "eu-west-1" || p.RegionOrigin != "env AWS_DEFAULT_REGION" {
+	if p.Region != "eu-west-1" || p.RegionOrigin.String() != "env AWS_DEFAULT_REGION" {
 		t.Errorf("region = %q from %q", p.Region, p.RegionOrigin)
 	}
 }
@@ -144,10 +145,10 @@ assume_role {
 	if h1.SessionName != "global" || h1.ExternalID != "global-id" || h1.Duration != time.Hour {
 		t.Errorf("hop 1 = %+v", h1)
 	}
-	if h2.SessionName != "own" || h2.Origin[plan.FieldSessionName] != "rolehop.hcl:7" || h2.Duration != 30*time.Minute {
+	if h2.SessionName != "own" || h2.Origin[plan.FieldSessionName].String() != "rolehop.hcl:7" || h2.Duration != 30*time.Minute {
 		t.Errorf("hop 2 = %+v", h2)
 	}
-	if h2.ExternalID != "global-id" || h2.Origin[plan.FieldExternalID] != "flag --external-id" {
+	if h2.ExternalID != "global-id" || h2.Origin[plan.FieldExternalID].String() != "flag --external-id" {
 		t.Errorf("hop 2 external ID = %q from %q", h2.ExternalID, h2.Origin[plan.FieldExternalID])
 	}
 }
@@ -246,11 +247,11 @@ func TestAuthProviderSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	ap := res.Plan.AuthProvider
-	if ap == nil || ap.Command != "./p.sh --x" || ap.Timeout != 30*time.Second || ap.Origin != "env TG_AUTH_PROVIDER_CMD" {
+	if ap == nil || ap.Command != "./p.sh --x" || ap.Timeout != 30*time.Second || ap.Origin.String() != "env TG_AUTH_PROVIDER_CMD" {
 		t.Fatalf("auth provider = %+v", ap)
 	}
 	res, err = resolveWith(t, []string{"--terragrunt-auth-provider-cmd", "./q.sh", "--auth-provider-timeout", "2m"}, nil, "")
-	if err != nil || res.Plan.AuthProvider.Timeout != 2*time.Minute || res.Plan.AuthProvider.Origin != "flag --auth-provider-cmd" {
+	if err != nil || res.Plan.AuthProvider.Timeout != 2*time.Minute || res.Plan.AuthProvider.Origin.String() != "flag --auth-provider-cmd" {
 		t.Fatalf("auth provider = %+v, %v", res.Plan.AuthProvider, err)
 	}
 	if _, err := resolveWith(t, []string{"--auth-provider-cmd", "./q.sh", "--auth-provider-timeout", "-1s"}, nil, ""); err == nil ||

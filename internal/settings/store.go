@@ -10,77 +10,63 @@ import (
 	"github.com/rolehop/rolehop/internal/configfile"
 	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/secretstore"
+	"github.com/rolehop/rolehop/internal/settings/spec"
 )
 
 // base chooses stored long-term keys over a profile when both are set, by layer.
 func (r *resolver) base(p *plan.Plan) error {
-	v, err := r.lookup(KeyCredentials)
+	v, err := r.lookup(spec.KeyCredentials)
 	if err != nil || !v.set {
-		r.show(KeyCredentials, "(none)", v.src)
+		r.show(spec.KeyCredentials, "(none)", v.src)
 		return err
 	}
-	prof, err := r.lookup(KeyProfile)
+	prof, err := r.lookup(spec.KeyProfile)
 	if err != nil {
 		return err
 	}
-	if prof.set && prof.src.Kind == v.src.Kind {
+	if prof.set && prof.src.Layer == v.src.Layer {
 		return fmt.Errorf("%s and %s both choose the base credentials; keep one", v.src, prof.src)
 	}
-	if prof.set && prof.src.Kind > v.src.Kind {
-		r.show(KeyCredentials, v.raw+" (not used: "+prof.src.String()+" is stronger)", v.src)
+	if prof.set && prof.src.Layer > v.src.Layer {
+		r.show(spec.KeyCredentials, v.raw+" (not used: "+prof.src.String()+" is stronger)", v.src)
 		return nil
 	}
-	p.StoredCredentials, p.StoredOrigin = strings.TrimSpace(v.raw), v.src.String()
+	p.StoredCredentials, p.StoredOrigin = strings.TrimSpace(v.raw), v.src
 	p.Profile = ""
-	r.show(KeyCredentials, p.StoredCredentials, v.src)
+	r.show(spec.KeyCredentials, p.StoredCredentials, v.src)
 	return nil
 }
 
 // store reads the secret store and cache settings.
 func (r *resolver) store() error {
 	st := &r.res.Store
-	b, err := r.lookup(KeyKeyringBackend)
+	b, err := r.lookup(spec.KeyKeyringBackend)
 	if err != nil {
 		return err
 	}
-	st.Backend, st.BackendOrigin = strings.TrimSpace(b.raw), b.src.String()
+	st.Backend, st.BackendOrigin = strings.TrimSpace(b.raw), b.src
 	if err := checkBackend(st.Backend); err != nil {
 		return fmt.Errorf("%s: %w", b.src, err)
 	}
-	r.show(KeyKeyringBackend, orNone(st.Backend, "(the first that works)"), b.src)
-	var src Source
-	if st.NoCache, src, err = r.lookupBool(KeyNoCache); err != nil {
+	r.show(spec.KeyKeyringBackend, orNone(st.Backend, "(the first that works)"), b.src)
+	var src plan.Origin
+	if st.NoCache, src, err = r.lookupBool(spec.KeyNoCache); err != nil {
 		return err
 	}
-	r.show(KeyNoCache, strconv.FormatBool(st.NoCache), src)
-	ttl, err := r.lookup(KeyMinTTL)
-	if err != nil {
+	r.show(spec.KeyNoCache, strconv.FormatBool(st.NoCache), src)
+	if st.MinTTL, st.MinTTLOrigin, err = r.lookupDuration(spec.KeyMinTTL); err != nil {
 		return err
 	}
-	st.MinTTL = 5 * time.Minute
-	if ttl.set {
-		if st.MinTTL, err = parseTimeout(ttl.raw); err != nil {
-			return fmt.Errorf("%s: %w", ttl.src, err)
-		}
-	}
-	st.MinTTLOrigin = ttl.src.String()
-	r.show(KeyMinTTL, plan.FormatDuration(st.MinTTL), ttl.src)
-	to, err := r.lookup(KeySTSTimeout)
-	if err != nil {
+	r.show(spec.KeyMinTTL, plan.FormatDuration(st.MinTTL), st.MinTTLOrigin)
+	if st.STSTimeout, src, err = r.lookupDuration(spec.KeySTSTimeout); err != nil {
 		return err
 	}
-	st.STSTimeout = 30 * time.Second
-	if to.set {
-		if st.STSTimeout, err = parseTimeout(to.raw); err != nil {
-			return fmt.Errorf("%s: %w", to.src, err)
-		}
-	}
-	r.show(KeySTSTimeout, plan.FormatDuration(st.STSTimeout), to.src)
-	if st.Server, src, err = r.lookupBool(KeyServer); err != nil {
+	r.show(spec.KeySTSTimeout, plan.FormatDuration(st.STSTimeout), src)
+	if st.Server, src, err = r.lookupBool(spec.KeyServer); err != nil {
 		return err
 	}
 	if st.Server {
-		r.show(KeyServer, "true", src)
+		r.show(spec.KeyServer, "true", src)
 	}
 	return nil
 }
@@ -102,12 +88,12 @@ func (r *resolver) checkMinTTL(p *plan.Plan) error {
 	if st.NoCache {
 		return nil
 	}
-	fail := func(what string, d time.Duration, origin, of string) error {
+	fail := func(what string, d time.Duration, origin plan.Origin, of string) error {
 		return fmt.Errorf("%s: %s is not shorter than %s %s (%s)%s; the cache could never be used; lower --min-ttl",
 			st.MinTTLOrigin, plan.FormatDuration(st.MinTTL), what, plan.FormatDuration(d), origin, of)
 	}
 	if m := p.MFA; m != nil && !m.OnAssume && st.MinTTL >= m.SessionDuration {
-		return fail("the MFA session duration", m.SessionDuration, r.mfaDuration.String(), "")
+		return fail("the MFA session duration", m.SessionDuration, r.mfaDuration, "")
 	}
 	for i, h := range p.Hops {
 		if st.MinTTL >= h.Duration {

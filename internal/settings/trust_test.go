@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rolehop/rolehop/internal/settings/spec"
 	"github.com/rolehop/rolehop/internal/trust"
 	"github.com/spf13/pflag"
 )
@@ -164,7 +165,7 @@ func programOf(res *Result) string {
 	case p.AuthProvider != nil:
 		return p.AuthProvider.Command
 	case p.Codes != nil:
-		if e := entryOf(res, KeyMFATokenCmd); e != nil {
+		if e := entryOf(res, spec.KeyMFATokenCmd); e != nil {
 			return "mfa command " + e.Value
 		}
 		return "mfa code"

@@ -36,8 +36,8 @@ func TestStoredKeysAreReadOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := plan.Plan{
-		StoredCredentials: "work", StoredOrigin: "flag --credentials",
-		Hops: []plan.Hop{{Role: role, SessionName: "s", Duration: time.Hour, Origin: map[string]string{}, Explicit: map[string]bool{}}},
+		StoredCredentials: "work", StoredOrigin: plan.Origin{Layer: plan.FromFlag, Name: "--credentials"},
+		Hops: []plan.Hop{{Role: role, SessionName: "s", Duration: time.Hour, Origin: map[string]plan.Origin{}}},
 	}
 	reads := 0
 	src := New(p, Options{Keys: func(name string) (aws.Credentials, error) {
@@ -66,7 +66,7 @@ func TestProviderGetsStdinOnTheFirstFetchOnly(t *testing.T) {
 	dir := t.TempDir()
 	seen := filepath.Join(dir, "seen")
 	line := `sh -c 'printf "[%s]" "$(cat)" >> ` + seen + `; echo "{\"envs\": {\"FROM_PROVIDER\": \"yes\"}}"'`
-	p := plan.Plan{AuthProvider: &plan.AuthProvider{Command: line, Timeout: time.Minute, Origin: "flag --auth-provider-cmd"}}
+	p := plan.Plan{AuthProvider: &plan.AuthProvider{Command: line, Timeout: time.Minute, Origin: plan.Origin{Layer: plan.FromFlag, Name: "--auth-provider-cmd"}}}
 	src := New(p, Options{Provider: authprovider.Command{Dir: dir, Stdin: strings.NewReader("typed at the terminal")}})
 	for range 2 {
 		creds, err := src.Retrieve(t.Context())
