@@ -55,7 +55,7 @@ func helper() int {
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, helperVar+"=") })
 	c := authprovider.Command{
 		Line: os.Args[2], Dir: os.Args[1], Env: env, Timeout: 5 * time.Second,
-		Stdin: os.Stdin, Stderr: os.Stderr,
+		Stdin: os.Stdin, Terminal: true, Stderr: os.Stderr,
 	}
 	r, err := c.Run(context.Background())
 	var report strings.Builder

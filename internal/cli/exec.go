@@ -43,7 +43,7 @@ Exit status: the command's own; 125 when rolehop fails; 126 when COMMAND cannot 
 				return a.execServer(cmd.Context(), cmd.Flags(), s, args)
 			}
 			e := s.environment()
-			status, err := run.Command(cmd.Context(), args, e.ForCommand().Apply(a.sys.Environ))
+			status, err := run.Command(cmd.Context(), args, e.ForCommand().Apply(a.sys.Environ), run.Stdio{Stdin: a.sys.Stdin, Stdout: a.sys.Stdout, Stderr: a.sys.Stderr})
 			if err != nil {
 				return &exitError{code: status, err: err}
 			}

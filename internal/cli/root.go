@@ -170,7 +170,7 @@ func (a *app) runProvider(ctx context.Context, p plan.Plan) (plan.Plan, error) {
 	}
 	res, err := authprovider.Command{
 		Line: ap.Command, Dir: a.sys.Dir, Env: a.sys.Environ, Timeout: ap.Timeout,
-		Stdin: stdin, Stderr: a.sys.Stderr,
+		Stdin: stdin, Terminal: !a.background, Stderr: a.sys.Stderr,
 	}.Run(ctx)
 	if err != nil {
 		return plan.Plan{}, fmt.Errorf("%s: %w", ap.Origin, err)

@@ -1,6 +1,6 @@
 //go:build unix && !aix
 
-package procgroup_test
+package proc_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rolehop/rolehop/internal/procgroup"
+	"github.com/rolehop/rolehop/internal/proc"
 )
 
 // timeout bounds every wait in these tests.
@@ -38,7 +38,7 @@ func TestCancelOnSignal(t *testing.T) {
 		{syscall.SIGHUP, "interrupted by SIGHUP"},
 	} {
 		t.Run(tt.want, func(t *testing.T) {
-			ctx, release := procgroup.CancelOnSignal(context.Background())
+			ctx, release := proc.CancelOnSignal(context.Background())
 			if err := syscall.Kill(os.Getpid(), tt.sig); err != nil {
 				t.Fatal(err)
 			}
@@ -47,7 +47,7 @@ func TestCancelOnSignal(t *testing.T) {
 			case <-time.After(timeout):
 				t.Fatalf("context not cancelled %v after the signal", timeout)
 			}
-			var in *procgroup.Interrupted
+			var in *proc.Interrupted
 			if cause := context.Cause(ctx); !errors.As(cause, &in) || in.Signal != tt.sig || cause.Error() != tt.want {
 				t.Errorf("cause = %v, want %q", cause, tt.want)
 			}
@@ -59,7 +59,7 @@ func TestCancelOnSignal(t *testing.T) {
 }
 
 func TestCancelOnSignalReleasedWithoutSignal(t *testing.T) {
-	ctx, release := procgroup.CancelOnSignal(context.Background())
+	ctx, release := proc.CancelOnSignal(context.Background())
 	if ctx.Err() != nil {
 		t.Fatalf("context done before release: %v", context.Cause(ctx))
 	}
@@ -79,7 +79,7 @@ func TestCancelOnSignalLeavesIgnoredSignalsIgnored(t *testing.T) {
 		signal.Notify(c, syscall.SIGHUP)
 		signal.Stop(c)
 	})
-	_, release := procgroup.CancelOnSignal(context.Background())
+	_, release := proc.CancelOnSignal(context.Background())
 	defer release()
 	// Catching it would make it not ignored, for rolehop and for the program it starts.
 	if !signal.Ignored(syscall.SIGHUP) {
