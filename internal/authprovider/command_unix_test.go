@@ -68,7 +68,7 @@ func helper() int {
 	if err != nil {
 		return 1
 	}
-	foreground, err := unix.IoctlGetInt(0, unix.TIOCGPGRP)
+	foreground, err := unix.IoctlGetInt(2, unix.TIOCGPGRP) // stderr: stdin may be elsewhere
 	fmt.Fprintf(&report, "rolehop in the foreground: %v (%v)\n", foreground == own, err)
 	if err := os.WriteFile(os.Args[3], []byte(report.String()), 0o600); err != nil {
 		return 1

@@ -14,20 +14,6 @@ import (
 	"github.com/rolehop/rolehop/internal/proc"
 )
 
-// timeout bounds every wait in these tests.
-const timeout = 10 * time.Second
-
-func TestMain(m *testing.M) {
-	// Started with these ignored (say, as a background job of a script), the test binary would
-	// rightly leave them alone and the tests fail. Catching them here ignores them all the same.
-	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGHUP} {
-		if signal.Ignored(sig) {
-			signal.Notify(make(chan os.Signal, 1), sig)
-		}
-	}
-	os.Exit(m.Run())
-}
-
 func TestCancelOnSignal(t *testing.T) {
 	for _, tt := range []struct {
 		sig  syscall.Signal
