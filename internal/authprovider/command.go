@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"strconv"
@@ -15,8 +14,7 @@ import (
 	"unicode"
 
 	"github.com/kballard/go-shellquote"
-	"github.com/rolehop/rolehop/internal/awsenv"
-	"github.com/rolehop/rolehop/internal/procgroup"
+	"github.com/rolehop/rolehop/internal/proc"
 )
 
 // DefaultTimeout is how long an auth provider may run when Command.Timeout is not set.
@@ -39,22 +37,24 @@ const waitDelay = 2 * time.Second
 // A Stdin or Stderr that is not an *os.File is copied through a pipe, as os/exec does it;
 // Run then returns only once a Read from Stdin has returned.
 type Command struct {
-	Line    string        // the command line, split into words like a shell would (quotes respected, nothing expanded), then run directly with no shell
-	Dir     string        // working directory (rolehop's own); a relative program path is relative to it
-	Env     []string      // environment (rolehop's own); nil means os.Environ(); rolehop's own secret inputs (awsenv.SecretInputs) are always left out
-	Timeout time.Duration // 0 or less means DefaultTimeout
-	Stdin   io.Reader     // the user's terminal normally (so the script can prompt, e.g. for SSO); nil reads as empty
-	Stderr  io.Writer     // the user's terminal normally; also keep the last few lines for error messages
+	Line     string        // the command line, split into words like a shell would (quotes respected, nothing expanded), then run directly with no shell
+	Dir      string        // working directory (rolehop's own); a relative program path is relative to it
+	Env      []string      // environment (rolehop's own); nil means os.Environ(); rolehop's own secret inputs (awsenv.SecretInputs) are always left out
+	Timeout  time.Duration // 0 or less means DefaultTimeout
+	Stdin    io.Reader     // the user's terminal normally (so the script can prompt, e.g. for SSO); nil reads as empty
+	Terminal bool          // the provider may take the terminal's foreground while it runs (see proc.Program); not while a running command owns the terminal
+	Stderr   io.Writer     // the user's terminal normally; also keep the last few lines for error messages
 }
 
 // Run runs the command and parses what it printed on stdout with Parse.
 //
-// The program is looked up on the PATH in Env unless it holds a path separator. On Unix it
-// runs in a process group of its own, which is killed whole, with whatever it started, when
-// the timeout passes, when ctx is done, or when rolehop gets SIGINT, SIGTERM or SIGHUP while
-// it runs; and when Stdin is the terminal rolehop runs in the foreground of, the program's
-// group takes over the terminal while it runs, so that it can prompt and a Ctrl-C reaches it
-// rather than rolehop, and rolehop then takes it back. See package procgroup.
+// The program is found with proc.Find: on the PATH in Env, as a shell would, unless it holds a
+// path separator. On Unix it runs in a process group of its own, which is killed whole, with
+// whatever it started, when the timeout passes, when ctx is done, or when rolehop gets SIGINT,
+// SIGTERM or SIGHUP while it runs; and with Terminal set, when rolehop runs in the foreground
+// of its terminal, the program's group takes over the terminal while it runs, so that it can
+// prompt and a Ctrl-C reaches it rather than rolehop, and rolehop then takes it back. See
+// proc.Program.
 //
 // Errors are one line and name the program by its first word only, since the arguments may
 // hold something sensitive: it was not found, it failed (with its exit status and the last
@@ -66,67 +66,24 @@ func (c Command) Run(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	prog := displayName(argv[0])
-	ctx, release := procgroup.CancelOnSignal(ctx)
-	r, err := c.run(ctx, argv, prog)
-	if sig := release(); sig != nil {
-		return nil, fmt.Errorf("auth provider %s was stopped: %w", prog, sig)
-	}
-	return r, err
-}
-
-// run runs the program argv and parses its output.
-func (c Command) run(ctx context.Context, argv []string, prog string) (*Result, error) {
 	env := c.Env
 	if env == nil {
 		env = os.Environ()
-	}
-	// rolehop's own secret inputs are for rolehop; a provider has no use for them.
-	env = awsenv.WithoutSecretInputs(env)
-	path, err := findProgram(argv[0], c.Dir, env)
-	if err != nil {
-		return nil, fmt.Errorf("auth provider %s: %w", prog, err)
 	}
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	runCtx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	var stdout limitedBuffer
 	stderr := tailWriter{live: c.Stderr}
-	cmd := exec.CommandContext(runCtx, path, argv[1:]...)
-	cmd.Args[0] = argv[0]
-	cmd.Dir = c.Dir
-	cmd.Env = env
-	cmd.Stdin = c.Stdin
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
-	restore := procgroup.Isolate(cmd, c.Stdin)
-	// Also after a failed start: the child may have taken the terminal before exec failed.
-	defer restore()
-	cmd.WaitDelay = waitDelay
-
-	if err := cmd.Start(); err != nil {
-		if runCtx.Err() != nil {
-			return nil, stopped(ctx, prog, timeout)
-		}
-		return nil, fmt.Errorf("auth provider %s: %w", prog, startFailure(path, err))
+	out, err := proc.Program{
+		Argv: argv, Dir: c.Dir, Env: env,
+		Stdin: c.Stdin, Terminal: c.Terminal, Stderr: &stderr,
+		Timeout: timeout, MaxOutput: maxStdout, WaitDelay: waitDelay,
+	}.Run(ctx)
+	if err != nil {
+		return nil, failure(prog, timeout, err, stderr.String())
 	}
-	err = cmd.Wait()
-	var exitErr *exec.ExitError
-	switch {
-	case stdout.overflow:
-		return nil, fmt.Errorf("auth provider %s wrote more than 1 MiB to stdout; it must print one JSON object", prog)
-	case err != nil && runCtx.Err() != nil:
-		return nil, stopped(ctx, prog, timeout)
-	case errors.As(err, &exitErr):
-		return nil, exitFailure(prog, exitErr.ProcessState, stderr.String())
-	case err != nil && !errors.Is(err, exec.ErrWaitDelay):
-		return nil, fmt.Errorf("auth provider %s: %w", prog, err)
-	}
-	// With ErrWaitDelay the provider itself succeeded; what it printed is all there is.
-	r, err := Parse(stdout.buf.Bytes())
+	r, err := Parse(out)
 	if err != nil {
 		return nil, fmt.Errorf("auth provider %s: %w", prog, err)
 	}
@@ -147,20 +104,32 @@ func (c Command) words() ([]string, error) {
 	return argv, nil
 }
 
-// stopped is the error for a provider that was stopped before it finished: by ctx, or by its
-// own timeout.
-func stopped(ctx context.Context, prog string, timeout time.Duration) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("auth provider %s was stopped: %w", prog, context.Cause(ctx))
+// failure is the error for a provider that did not run to success, with tail, the last
+// lines of its stderr.
+func failure(prog string, timeout time.Duration, err error, tail string) error {
+	var startErr *proc.StartError
+	var stopped *proc.Stopped
+	var exitErr *exec.ExitError
+	switch {
+	case errors.As(err, &startErr):
+		return fmt.Errorf("auth provider %s: %s", prog, startErr.Reason())
+	case errors.As(err, &stopped):
+		return fmt.Errorf("auth provider %s was stopped: %w", prog, stopped.Cause)
+	case errors.Is(err, proc.ErrTimeout):
+		return fmt.Errorf("auth provider %s did not finish within %s and was stopped; raise --auth-provider-timeout if it needs longer",
+			prog, shortDuration(timeout))
+	case errors.Is(err, proc.ErrTooMuchOutput):
+		return fmt.Errorf("auth provider %s wrote more than 1 MiB to stdout; it must print one JSON object", prog)
+	case errors.As(err, &exitErr):
+		return exitFailure(prog, exitErr.ProcessState, tail)
 	}
-	return fmt.Errorf("auth provider %s did not finish within %s and was stopped; raise --auth-provider-timeout if it needs longer",
-		prog, shortDuration(timeout))
+	return fmt.Errorf("auth provider %s: %w", prog, err)
 }
 
 // exitFailure is the error for a provider that failed, with the tail of its stderr.
 func exitFailure(prog string, state *os.ProcessState, tail string) error {
 	var msg string
-	if sig, ok := killedBy(state); ok {
+	if sig, ok := proc.KilledBy(state); ok {
 		if sig == "SIGINT" {
 			// Ctrl-C, most likely: the user knows what happened and saw its stderr.
 			return fmt.Errorf("auth provider %s was interrupted", prog)
@@ -173,29 +142,6 @@ func exitFailure(prog string, state *os.ProcessState, tail string) error {
 		msg += ": " + tail
 	}
 	return errors.New(msg)
-}
-
-// startFailure explains why the program at path, which findProgram found, did not start.
-func startFailure(path string, err error) error {
-	if errors.Is(err, exec.ErrNotFound) {
-		return errors.New("command not found")
-	}
-	if errors.Is(err, fs.ErrNotExist) {
-		if _, statErr := os.Stat(path); statErr == nil {
-			// The file is there, so what is missing is the program that should run it.
-			return errors.New("cannot execute: its interpreter or dynamic loader was not found")
-		}
-		return errors.New("command not found")
-	}
-	var execErr *exec.Error
-	if errors.As(err, &execErr) {
-		err = execErr.Err
-	}
-	var pathErr *fs.PathError
-	if errors.As(err, &pathErr) {
-		err = pathErr.Err
-	}
-	return fmt.Errorf("cannot execute: %w", err)
 }
 
 // displayName returns the program name for messages, quoted when it would not read as one
@@ -217,23 +163,6 @@ func shortDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
-}
-
-// limitedBuffer keeps what is written to it, up to maxStdout bytes. It does not embed its
-// buffer: io.Copy would then use the buffer's ReadFrom, and read without limit.
-type limitedBuffer struct {
-	buf      bytes.Buffer
-	overflow bool
-}
-
-// Write fails once the buffer would hold more than maxStdout bytes; os/exec then closes the
-// pipe, so a provider that goes on writing gets EPIPE or SIGPIPE instead of running on.
-func (b *limitedBuffer) Write(p []byte) (int, error) {
-	if b.buf.Len()+len(p) > maxStdout {
-		b.overflow = true
-		return 0, errors.New("too much output")
-	}
-	return b.buf.Write(p)
 }
 
 // tailWriter passes what is written to it on to live, and keeps the last stderrLines lines

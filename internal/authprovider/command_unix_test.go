@@ -55,7 +55,7 @@ func helper() int {
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, helperVar+"=") })
 	c := authprovider.Command{
 		Line: os.Args[2], Dir: os.Args[1], Env: env, Timeout: 5 * time.Second,
-		Stdin: os.Stdin, Stderr: os.Stderr,
+		Stdin: os.Stdin, Terminal: true, Stderr: os.Stderr,
 	}
 	r, err := c.Run(context.Background())
 	var report strings.Builder
@@ -68,7 +68,7 @@ func helper() int {
 	if err != nil {
 		return 1
 	}
-	foreground, err := unix.IoctlGetInt(0, unix.TIOCGPGRP)
+	foreground, err := unix.IoctlGetInt(2, unix.TIOCGPGRP) // stderr: stdin may be elsewhere
 	fmt.Fprintf(&report, "rolehop in the foreground: %v (%v)\n", foreground == own, err)
 	if err := os.WriteFile(os.Args[3], []byte(report.String()), 0o600); err != nil {
 		return 1

@@ -1,27 +1,23 @@
 package authprovider_test
 
 import (
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/rolehop/rolehop/internal/ptytest"
 )
 
 // startOnTerminal starts the test binary as rolehop running the provider script body from
 // a new directory, in a session of its own whose controlling terminal is a new
-// pseudo-terminal, as a shell would start it in the foreground. It returns the directory,
-// the terminal's control end and a function that waits for the helper and returns its
-// report.
-func startOnTerminal(t *testing.T, body string) (dir string, control *os.File, report func() string) {
+// pseudo-terminal, as a shell would start it in the foreground; with stdin, when given, as its
+// stdin instead of the terminal. It returns the directory, the terminal's control end and a
+// function that waits for the helper and returns its report.
+func startOnTerminal(t *testing.T, body string, stdin ...*os.File) (dir string, control *os.File, report func() string) {
 	t.Helper()
 	dir = t.TempDir()
 	writeScript(t, dir, "p.sh", body)
-	control, terminal := ptytest.Open(t)
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -29,32 +25,13 @@ func startOnTerminal(t *testing.T, body string) (dir string, control *os.File, r
 	result := filepath.Join(t.TempDir(), "result")
 	cmd := exec.Command(self, dir, "./p.sh", result)
 	cmd.Env = append(os.Environ(), helperVar+"=1", "READY="+filepath.Join(dir, "ready"))
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = terminal, terminal, terminal
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	if len(stdin) > 0 {
+		cmd.Stdin = stdin[0]
 	}
-	terminal.Close()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-	})
-	// Echo and the provider's prompts go to the terminal; someone has to read them. This
-	// ends with EIO once every process has closed the terminal.
-	go func() { _, _ = io.Copy(io.Discard, control) }()
+	control, wait := ptytest.Start(t, cmd, timeout)
 	return dir, control, func() string {
 		t.Helper()
-		select {
-		case err := <-done:
-			done <- err // for the cleanup
-			if err != nil {
-				t.Fatalf("helper: %v", err)
-			}
-		case <-time.After(timeout):
-			t.Fatalf("helper still running after %v; stopped by SIGTTOU or SIGTTIN?", timeout)
-		}
+		wait()
 		return readFile(t, result)
 	}
 }
@@ -81,6 +58,26 @@ func TestRunCtrlCOnTerminalStopsOnlyProvider(t *testing.T) {
 	}
 	// The helper reporting at all shows that the Ctrl-C did not reach rolehop.
 	want := "error: auth provider ./p.sh was interrupted\nrolehop in the foreground: true (<nil>)\n"
+	if got := report(); got != want {
+		t.Errorf("helper reported:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestRunPromptsOnTerminalWithStdinElsewhere(t *testing.T) {
+	// rolehop's stdin is not the terminal (a pipe, say), but rolehop runs in the terminal's
+	// foreground, and the provider asks on the terminal itself, as password managers do. Were
+	// the provider's group not given the foreground, reading would stop it until the timeout.
+	devNull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	_, control, report := startOnTerminal(t,
+		`printf 'Password: ' >/dev/tty; read -r pw </dev/tty; printf '{"envs": {"PW": "%s"}}' "$pw"`, devNull)
+	if _, err := control.Write([]byte("hunter2\n")); err != nil {
+		t.Fatal(err)
+	}
+	want := `envs: [{"PW" "hunter2"}]` + "\nrolehop in the foreground: true (<nil>)\n"
 	if got := report(); got != want {
 		t.Errorf("helper reported:\n%s\nwant:\n%s", got, want)
 	}

@@ -68,7 +68,7 @@ func (a *app) exec(ctx context.Context, in execInput) error {
 		return a.execServer(ctx, s, argv)
 	}
 	e := s.environment()
-	status, err := run.Command(ctx, argv, e.ForCommand().Apply(a.sys.Environ))
+	status, err := run.Command(ctx, argv, e.ForCommand().Apply(a.sys.Environ), run.Stdio{Stdin: a.sys.Stdin, Stdout: a.sys.Stdout, Stderr: a.sys.Stderr})
 	if err != nil {
 		return &exitError{code: status, err: err}
 	}

@@ -146,7 +146,7 @@ func (a *app) credentials(ctx context.Context, flags *pflag.FlagSet, forExec boo
 	}
 	src := source.New(p, source.Options{
 		Log: a.log, Cache: cache, Keys: keys, STSTimeout: res.Store.STSTimeout, LookupEnv: a.sys.LookupEnv,
-		Provider: authprovider.Command{Dir: a.sys.Dir, Env: a.sys.Environ, Stdin: a.sys.Stdin, Stderr: a.sys.Stderr},
+		Provider: authprovider.Command{Dir: a.sys.Dir, Env: a.sys.Environ, Stdin: a.sys.Stdin, Terminal: true, Stderr: a.sys.Stderr},
 	})
 	creds, err := src.Retrieve(ctx)
 	if err != nil {

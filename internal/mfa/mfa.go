@@ -4,7 +4,6 @@
 package mfa
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,8 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/kballard/go-shellquote"
-	"github.com/rolehop/rolehop/internal/awsenv"
-	"github.com/rolehop/rolehop/internal/procgroup"
+	"github.com/rolehop/rolehop/internal/proc"
 	"github.com/rolehop/rolehop/internal/tty"
 )
 
@@ -28,10 +26,17 @@ var (
 	serialRE = regexp.MustCompile(`^[\w+=/:,.@-]+$`)
 )
 
+// errNotACode is CheckCode's error. It never repeats the code.
+var errNotACode = errors.New("MFA code must be exactly 6 digits")
+
+// maxOutput is the most an MFA token command may print: a code is six digits, and a program
+// that goes on printing must not exhaust memory.
+const maxOutput = 4 << 10
+
 // CheckCode checks an MFA code: exactly six digits. The message never repeats the code.
 func CheckCode(code string) error {
 	if !codeRE.MatchString(code) {
-		return errors.New("MFA code must be exactly 6 digits")
+		return errNotACode
 	}
 	return nil
 }
@@ -61,82 +66,80 @@ func (s Static) String() string { return "given" }
 type Command struct {
 	// Line is split into words like a shell would and run without a shell.
 	Line string
-	Dir  string
+	// Dir is the working directory; a relative program path is relative to it.
+	Dir string
 	// Env is the program's environment; nil means rolehop's own. rolehop's own secret inputs
-	// (awsenv.SecretInputs) are always left out.
+	// (awsenv.SecretInputs) are always left out. The program is looked up on its PATH.
 	Env     []string
 	Timeout time.Duration
+	// Terminal lets the program take the terminal's foreground while it runs (see
+	// proc.Program), so that it can ask for a password or PIN there and a Ctrl-C reaches it.
+	Terminal bool
 	// Stderr receives the program's stderr (the user's terminal), so it can ask to touch a key.
 	Stderr io.Writer
 }
 
 // Code runs the command and returns the code it printed.
 //
-// On Unix the program runs in a process group of its own, which is killed whole, with whatever
-// it started, when the timeout passes, when ctx is done, or when rolehop gets SIGINT, SIGTERM
-// or SIGHUP while it runs. When rolehop holds its terminal in the foreground, the program's
-// group takes the foreground while it runs, so that it can ask for a password on the terminal
-// and a Ctrl-C reaches it. See package procgroup.
+// The program is found with proc.Find: on the PATH in Env, as a shell would, unless it holds a
+// path separator. Its stdin is empty: rolehop's belongs to the command rolehop runs. On Unix
+// the program runs in a process group of its own, which is killed whole, with whatever it
+// started, when the timeout passes, when ctx is done, or when rolehop gets SIGINT, SIGTERM or
+// SIGHUP while it runs. With Terminal set, when rolehop holds its terminal in the foreground,
+// the program's group takes the foreground while it runs. See proc.Program.
 func (c Command) Code(ctx context.Context, _ string) (string, error) {
 	argv, err := shellquote.Split(c.Line)
 	if err != nil || len(argv) == 0 {
 		return "", errors.New("MFA token command cannot be split into words; check its quotes")
 	}
-	ctx, release := procgroup.CancelOnSignal(ctx)
-	code, err := c.run(ctx, argv)
-	if sig := release(); sig != nil {
-		return "", fmt.Errorf("MFA token command %s was stopped: %w", argv[0], sig)
-	}
-	return code, err
-}
-
-// run runs the program argv and returns the code it printed.
-func (c Command) run(ctx context.Context, argv []string) (string, error) {
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = time.Minute
-	}
-	runCtx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	cmd := exec.CommandContext(runCtx, argv[0], argv[1:]...)
-	cmd.Dir = c.Dir
 	env := c.Env
 	if env == nil {
 		env = os.Environ()
 	}
-	// rolehop's own secret inputs are for rolehop; the program has no use for them.
-	cmd.Env = awsenv.WithoutSecretInputs(env)
-	if c.Stderr != nil {
-		cmd.Stderr = c.Stderr
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = time.Minute
 	}
-	// A child left holding stdout must not keep rolehop waiting after the timeout.
-	cmd.WaitDelay = time.Second
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	// Its stdin is not the terminal (it may be the command's input), but it may open the
-	// terminal to ask for a password.
-	var terminal io.Reader
-	if f, err := os.OpenFile(tty.Device, os.O_RDWR, 0); err == nil {
-		defer f.Close()
-		terminal = f
+	out, err := proc.Program{
+		Argv: argv, Dir: c.Dir, Env: env, Terminal: c.Terminal, Stderr: c.Stderr,
+		Timeout: timeout, MaxOutput: maxOutput,
+		// A child left holding stdout must not keep rolehop waiting.
+		WaitDelay: time.Second,
+	}.Run(ctx)
+	if err != nil {
+		return "", failure(argv[0], timeout, err)
 	}
-	restore := procgroup.Isolate(cmd, terminal)
-	// Also after a failed start: the child may have taken the terminal before exec failed.
-	defer restore()
-	if err := cmd.Run(); err != nil {
-		switch {
-		case ctx.Err() != nil:
-			return "", fmt.Errorf("MFA token command %s was stopped: %w", argv[0], context.Cause(ctx))
-		case runCtx.Err() != nil:
-			return "", fmt.Errorf("MFA token command %s did not finish within %s", argv[0], timeout)
-		}
-		return "", fmt.Errorf("MFA token command %s: %w", argv[0], err)
-	}
-	code := strings.TrimSpace(out.String())
+	code := strings.TrimSpace(string(out))
 	if err := CheckCode(code); err != nil {
 		return "", fmt.Errorf("MFA token command %s printed something else than a code: %w", argv[0], err)
 	}
 	return code, nil
+}
+
+// failure is the error for the program prog that did not run to success.
+func failure(prog string, timeout time.Duration, err error) error {
+	var startErr *proc.StartError
+	var stopped *proc.Stopped
+	var exitErr *exec.ExitError
+	switch {
+	case errors.As(err, &startErr):
+		return fmt.Errorf("MFA token command %s: %s", prog, startErr.Reason())
+	case errors.As(err, &stopped):
+		return fmt.Errorf("MFA token command %s was stopped: %w", prog, stopped.Cause)
+	case errors.Is(err, proc.ErrTimeout):
+		return fmt.Errorf("MFA token command %s did not finish within %s", prog, timeout)
+	case errors.Is(err, proc.ErrTooMuchOutput):
+		return fmt.Errorf("MFA token command %s printed something else than a code: %w", prog, errNotACode)
+	case errors.As(err, &exitErr):
+		if sig, ok := proc.KilledBy(exitErr.ProcessState); ok {
+			if sig == "SIGINT" {
+				// Ctrl-C, most likely: the user knows what happened.
+				return fmt.Errorf("MFA token command %s was interrupted", prog)
+			}
+			return fmt.Errorf("MFA token command %s was killed by signal %s", prog, sig)
+		}
+	}
+	return fmt.Errorf("MFA token command %s: %w", prog, err)
 }
 
 // String names the program.

@@ -53,8 +53,14 @@ type Options struct {
 	MaxAttempts int
 	// MaxBackoff caps the jittered delay between GitHub token requests; zero means 8s.
 	MaxBackoff time.Duration
-	// BuildkiteAgent is the buildkite-agent program to run; empty means "buildkite-agent" from PATH.
+	// BuildkiteAgent is the buildkite-agent program to run; empty means "buildkite-agent",
+	// looked up on the PATH of Environ.
 	BuildkiteAgent string
+	// BuildkiteTimeout bounds each run of buildkite-agent; zero means 2m.
+	BuildkiteTimeout time.Duration
+	// Environ returns the environment buildkite-agent runs with (less rolehop's own secret
+	// inputs), at Token time; nil means os.Environ.
+	Environ func() []string
 }
 
 func (o Options) withDefaults() Options {
@@ -79,6 +85,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BuildkiteAgent == "" {
 		o.BuildkiteAgent = defaultBuildkiteAgent
+	}
+	if o.BuildkiteTimeout <= 0 {
+		o.BuildkiteTimeout = defaultBuildkiteTimeout
+	}
+	if o.Environ == nil {
+		o.Environ = os.Environ
 	}
 	return o
 }
@@ -112,7 +124,7 @@ func New(name string, o Options) (plan.TokenSource, error) {
 			lookup: o.LookupEnv,
 		}, nil
 	case "buildkite":
-		return &buildkiteSource{audience: o.Audience, program: o.BuildkiteAgent}, nil
+		return &buildkiteSource{audience: o.Audience, program: o.BuildkiteAgent, environ: o.Environ, timeout: o.BuildkiteTimeout}, nil
 	case "bitbucket":
 		return &envSource{
 			display: "Bitbucket Pipelines", kind: "OIDC token",

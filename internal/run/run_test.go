@@ -53,7 +53,7 @@ func helper() int {
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, helperVar+"=")
 	})
-	status, err := run.Command(context.Background(), os.Args[1:], env)
+	status, err := run.Command(context.Background(), os.Args[1:], env, run.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}
@@ -159,7 +159,7 @@ func TestCommandExitStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.script, func(t *testing.T) {
-			status, err := run.Command(t.Context(), []string{"sh", "-c", tt.script}, []string{systemPath})
+			status, err := run.Command(t.Context(), []string{"sh", "-c", tt.script}, []string{systemPath}, run.Stdio{})
 			if err != nil {
 				t.Fatalf("Command: %v", err)
 			}
@@ -207,7 +207,7 @@ func TestCommandStartFailure(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, err := run.Command(t.Context(), tt.argv, []string{systemPath})
+			status, err := run.Command(t.Context(), tt.argv, []string{systemPath}, run.Stdio{})
 			if status != tt.status {
 				t.Errorf("status = %d, want %d", status, tt.status)
 			}
@@ -229,7 +229,7 @@ func TestCommandRelativePath(t *testing.T) {
 	for _, name := range []string{"./bin/script", "bin/script"} {
 		t.Run(name, func(t *testing.T) {
 			// No PATH: a name with a slash is never looked up.
-			status, err := run.Command(t.Context(), []string{name}, []string{})
+			status, err := run.Command(t.Context(), []string{name}, []string{}, run.Stdio{})
 			if err != nil || status != 7 {
 				t.Errorf("Command = %d, %v; want 7, nil", status, err)
 			}
@@ -263,7 +263,7 @@ func TestCommandLooksUpPathFromEnv(t *testing.T) {
 		{"skips non-executable", []string{name}, []string{"PATH=" + denied + ":" + good}, "", 42, ""},
 		{"skips directory", []string{name}, []string{"PATH=" + dirOnly + ":" + good}, "", 42, ""},
 		{"last PATH wins", []string{name}, []string{"PATH=/nonexistent", "HOME=/", "PATH=" + good}, "", 42, ""},
-		{"empty entry is current directory", []string{name}, []string{"PATH=/nonexistent::/bin"}, good, 42, ""},
+		{"empty entry skipped", []string{name}, []string{"PATH=/nonexistent::/bin"}, good, run.NotFound, "command not found: " + name},
 		{"only non-executable", []string{name}, []string{"PATH=" + denied}, "", run.CannotExecute,
 			"cannot execute " + name + ": permission denied"},
 		{"only directory", []string{name}, []string{"PATH=" + dirOnly}, "", run.NotFound,
@@ -279,7 +279,7 @@ func TestCommandLooksUpPathFromEnv(t *testing.T) {
 			if tt.chdir != "" {
 				t.Chdir(tt.chdir)
 			}
-			status, err := run.Command(t.Context(), tt.argv, tt.env)
+			status, err := run.Command(t.Context(), tt.argv, tt.env, run.Stdio{})
 			if status != tt.status {
 				t.Errorf("status = %d, want %d", status, tt.status)
 			}
@@ -319,7 +319,7 @@ func TestCommandNilEnvIsEmpty(t *testing.T) {
 	t.Setenv("ROLEHOP_TEST_MARK", "1")
 	// Exits 0 only when the child did not inherit the test's environment.
 	script := `[ -z "${ROLEHOP_TEST_MARK+set}" ]`
-	status, err := run.Command(t.Context(), []string{"/bin/sh", "-c", script}, nil)
+	status, err := run.Command(t.Context(), []string{"/bin/sh", "-c", script}, nil, run.Stdio{})
 	if err != nil || status != 0 {
 		t.Errorf("Command = %d, %v; want 0, nil", status, err)
 	}
@@ -356,6 +356,32 @@ func TestCommandStdio(t *testing.T) {
 				t.Errorf("stderr = %q, want %q", stderr.String(), tt.wantStderr)
 			}
 		})
+	}
+}
+
+func TestCommandStreamsFromCaller(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	stdio := run.Stdio{Stdin: strings.NewReader("hello\n"), Stdout: &stdout, Stderr: &stderr}
+	argv := []string{"sh", "-c", `read line; echo "out:$line"; echo "err:$line" >&2`}
+	status, err := run.Command(t.Context(), argv, []string{systemPath}, stdio)
+	if err != nil || status != 0 {
+		t.Fatalf("Command = %d, %v; want 0, nil", status, err)
+	}
+	if stdout.String() != "out:hello\n" || stderr.String() != "err:hello\n" {
+		t.Errorf("stdout = %q, stderr = %q; want %q and %q", stdout.String(), stderr.String(), "out:hello\n", "err:hello\n")
+	}
+}
+
+func TestCommandWithoutSecretInputs(t *testing.T) {
+	env := []string{systemPath, "ROLEHOP_KEYRING_PASSPHRASE=passphrase", "ROLEHOP_TOKEN_CODE=123456", "ROLEHOP_IAM_ROLE=kept"}
+	var stdout bytes.Buffer
+	script := `echo "${ROLEHOP_KEYRING_PASSPHRASE-unset}|${ROLEHOP_TOKEN_CODE-unset}|${ROLEHOP_IAM_ROLE-unset}"`
+	status, err := run.Command(t.Context(), []string{"sh", "-c", script}, env, run.Stdio{Stdout: &stdout})
+	if err != nil || status != 0 {
+		t.Fatalf("Command = %d, %v; want 0, nil", status, err)
+	}
+	if want := "unset|unset|kept\n"; stdout.String() != want {
+		t.Errorf("the command saw %q, want %q", stdout.String(), want)
 	}
 }
 
@@ -471,7 +497,7 @@ func TestCommandContextKillsChild(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
-			status, err := run.Command(tt.ctx, []string{"sleep", "60"}, []string{systemPath})
+			status, err := run.Command(tt.ctx, []string{"sleep", "60"}, []string{systemPath}, run.Stdio{})
 			if err != nil || status != 128+int(syscall.SIGKILL) {
 				t.Errorf("Command = %d, %v; want %d, nil", status, err, 128+int(syscall.SIGKILL))
 			}

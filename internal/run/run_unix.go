@@ -4,7 +4,6 @@ package run
 
 import (
 	"os"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -45,27 +44,4 @@ func exitStatus(state *os.ProcessState) int {
 		return 128 + int(ws.Signal())
 	}
 	return state.ExitCode()
-}
-
-// hasDirectory reports whether name is a path rather than a name to look up on PATH.
-func hasDirectory(name string) bool {
-	return strings.Contains(name, "/")
-}
-
-// probe reports what is at path: a directory counts as missing, since PATH lookup skips it.
-func probe(path string, _ []string) (string, fileKind) {
-	info, err := os.Stat(path)
-	switch {
-	case err != nil || info.IsDir():
-		return path, missing
-	case info.Mode().IsRegular() && unix.Access(path, unix.X_OK) == nil:
-		return path, isExecutable
-	default:
-		return path, notExecutable
-	}
-}
-
-// sameEnvKey reports whether two environment variable names are the same variable.
-func sameEnvKey(a, b string) bool {
-	return a == b
 }

@@ -271,7 +271,7 @@ func TestCommandCannotReadCache(t *testing.T) {
 	mustSet(t, s, "cache:other-role", []byte(secret), "AssumeRole other")
 
 	e := awsenv.For(aws.Credentials{AccessKeyID: "ASIATHISROLE", SecretAccessKey: "this role's", CanExpire: false}, "").ForCommand()
-	status, err := run.Command(context.Background(), []string{os.Args[0], "-test.run=^$"}, e.Apply(environ))
+	status, err := run.Command(context.Background(), []string{os.Args[0], "-test.run=^$"}, e.Apply(environ), run.Stdio{Stdout: os.Stdout, Stderr: os.Stderr})
 	if err != nil || status != 0 {
 		t.Fatalf("the command: status %d, %v", status, err)
 	}

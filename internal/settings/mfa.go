@@ -90,7 +90,7 @@ func (r *resolver) codes() (plan.CodeSource, error) {
 	}
 	if cmd.set {
 		r.show(spec.KeyMFATokenCmd, cmd.raw, cmd.src)
-		return mfa.Command{Line: cmd.raw, Dir: r.in.Dir, Stderr: r.in.Stderr}, nil
+		return mfa.Command{Line: cmd.raw, Dir: r.in.Dir, Terminal: true, Stderr: r.in.Stderr}, nil
 	}
 	r.show(spec.KeyTokenCode, "(asked on the terminal when needed)", code.src)
 	return mfa.Prompt{}, nil

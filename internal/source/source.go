@@ -36,9 +36,10 @@ type Options struct {
 	STSTimeout time.Duration
 	// LookupEnv reads the environment, for what the chain takes from it.
 	LookupEnv func(string) (string, bool)
-	// Provider says how the auth provider runs (its working directory, environment and
-	// streams). Its Stdin is given on the first fetch only: a fetch after the first runs
-	// behind a command that owns the terminal, so the provider then gets no input.
+	// Provider says how the auth provider runs (its working directory, environment, streams
+	// and whether it may take the terminal). Its Stdin and Terminal apply to the first fetch
+	// only: a fetch after the first runs behind a command that owns the terminal, so the
+	// provider then gets no input and leaves the terminal alone.
 	Provider authprovider.Command
 }
 
@@ -72,7 +73,7 @@ func (s *Source) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if p.AuthProvider != nil {
 		run := s.o.Provider
 		if s.fetched {
-			run.Stdin = nil
+			run.Stdin, run.Terminal = nil, false
 		}
 		var err error
 		if p, err = authprovider.Resolve(ctx, p, run, s.o.Log); err != nil {

@@ -1,9 +1,4 @@
-// Package procgroup runs the programs rolehop starts on its own behalf to get a secret (an auth
-// provider, an MFA token command) so that they end with everything they started: each runs in a
-// process group of its own, which is killed whole when the program's context is done, and the
-// signals that ask rolehop to stop cancel that context rather than end rolehop alone and leave
-// the group running.
-package procgroup
+package proc
 
 import (
 	"context"

@@ -1,6 +1,6 @@
 //go:build unix && !aix
 
-package procgroup_test
+package proc_test
 
 import (
 	"context"
@@ -11,22 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rolehop/rolehop/internal/procgroup"
+	"github.com/rolehop/rolehop/internal/proc"
 )
-
-// timeout bounds every wait in these tests.
-const timeout = 10 * time.Second
-
-func TestMain(m *testing.M) {
-	// Started with these ignored (say, as a background job of a script), the test binary would
-	// rightly leave them alone and the tests fail. Catching them here ignores them all the same.
-	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGHUP} {
-		if signal.Ignored(sig) {
-			signal.Notify(make(chan os.Signal, 1), sig)
-		}
-	}
-	os.Exit(m.Run())
-}
 
 func TestCancelOnSignal(t *testing.T) {
 	for _, tt := range []struct {
@@ -38,7 +24,7 @@ func TestCancelOnSignal(t *testing.T) {
 		{syscall.SIGHUP, "interrupted by SIGHUP"},
 	} {
 		t.Run(tt.want, func(t *testing.T) {
-			ctx, release := procgroup.CancelOnSignal(context.Background())
+			ctx, release := proc.CancelOnSignal(context.Background())
 			if err := syscall.Kill(os.Getpid(), tt.sig); err != nil {
 				t.Fatal(err)
 			}
@@ -47,7 +33,7 @@ func TestCancelOnSignal(t *testing.T) {
 			case <-time.After(timeout):
 				t.Fatalf("context not cancelled %v after the signal", timeout)
 			}
-			var in *procgroup.Interrupted
+			var in *proc.Interrupted
 			if cause := context.Cause(ctx); !errors.As(cause, &in) || in.Signal != tt.sig || cause.Error() != tt.want {
 				t.Errorf("cause = %v, want %q", cause, tt.want)
 			}
@@ -59,7 +45,7 @@ func TestCancelOnSignal(t *testing.T) {
 }
 
 func TestCancelOnSignalReleasedWithoutSignal(t *testing.T) {
-	ctx, release := procgroup.CancelOnSignal(context.Background())
+	ctx, release := proc.CancelOnSignal(context.Background())
 	if ctx.Err() != nil {
 		t.Fatalf("context done before release: %v", context.Cause(ctx))
 	}
@@ -79,7 +65,7 @@ func TestCancelOnSignalLeavesIgnoredSignalsIgnored(t *testing.T) {
 		signal.Notify(c, syscall.SIGHUP)
 		signal.Stop(c)
 	})
-	_, release := procgroup.CancelOnSignal(context.Background())
+	_, release := proc.CancelOnSignal(context.Background())
 	defer release()
 	// Catching it would make it not ignored, for rolehop and for the program it starts.
 	if !signal.Ignored(syscall.SIGHUP) {

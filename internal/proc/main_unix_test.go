@@ -1,0 +1,173 @@
+//go:build unix && !aix
+
+package proc_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/rolehop/rolehop/internal/proc"
+	"github.com/rolehop/rolehop/internal/tty"
+)
+
+// helperVar makes the test binary act as rolehop running a Program ("rolehop"), or as the
+// program, which tells whether it holds the terminal ("foreground"): see rolehop and
+// foreground.
+const helperVar = "PROC_TEST_HELPER"
+
+// backgroundVar, set to 1, makes the "rolehop" helper run as a background job of its
+// terminal.
+const backgroundVar = "PROC_TEST_BACKGROUND"
+
+// systemPath lets programs find sh and the usual utilities.
+const systemPath = "PATH=/usr/bin:/bin"
+
+// timeout bounds every wait in these tests.
+const timeout = 10 * time.Second
+
+func TestMain(m *testing.M) {
+	switch os.Getenv(helperVar) {
+	case "rolehop":
+		os.Exit(rolehop())
+	case "foreground":
+		os.Exit(foreground())
+	}
+	// Started with these ignored (say, as a background job of a script), the test binary would
+	// rightly leave them alone and the tests fail. Catching them here ignores them all the same.
+	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGHUP} {
+		if signal.Ignored(sig) {
+			signal.Notify(make(chan os.Signal, 1), sig)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// rolehop runs the test binary as the "foreground" program, with Terminal set when os.Args[1]
+// is "terminal", and writes to the file os.Args[2] what the program printed, what Run returned
+// and whether rolehop's group holds the terminal (its stderr) afterwards. With backgroundVar
+// set it first moves into a process group of its own, a background job of the terminal.
+func rolehop() int {
+	self, err := os.Executable()
+	if err != nil {
+		return 1
+	}
+	if os.Getenv(backgroundVar) == "1" {
+		job := exec.Command(self, os.Args[1:]...)
+		job.Env = []string{helperVar + "=rolehop", "GORACE=" + os.Getenv("GORACE")}
+		job.Stdin, job.Stdout, job.Stderr = os.Stdin, os.Stdout, os.Stderr
+		job.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if job.Run() != nil {
+			return 1
+		}
+		return 0
+	}
+	out, err := proc.Program{
+		Argv: []string{self}, Env: []string{helperVar + "=foreground", "GORACE=" + os.Getenv("GORACE")},
+		Terminal: os.Args[1] == "terminal", Stderr: os.Stderr,
+		Timeout: timeout, MaxOutput: 1 << 10,
+	}.Run(context.Background())
+	report := fmt.Sprintf("program: %serror: %v\nrolehop in the foreground: %v\n", out, err, holdsTerminal(2))
+	if os.WriteFile(os.Args[2], []byte(report), 0o600) != nil {
+		return 1
+	}
+	return 0
+}
+
+// foreground prints whether this process's group is the foreground group of its controlling
+// terminal.
+func foreground() int {
+	f, err := os.Open(tty.Device)
+	if err != nil {
+		fmt.Println("no terminal")
+		return 0
+	}
+	defer f.Close()
+	fmt.Printf("in the foreground: %v\n", holdsTerminal(int(f.Fd())))
+	return 0
+}
+
+// holdsTerminal reports whether this process's group is the foreground group of the terminal
+// fd.
+func holdsTerminal(fd int) bool {
+	pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+	return err == nil && pgrp == unix.Getpgrp()
+}
+
+// writeScript writes an executable sh script called name into dir and returns its path.
+func writeScript(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// awaitFile polls until the file at path exists.
+func awaitFile(t *testing.T, path string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s did not appear within %v", path, timeout)
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// readPid returns the process ID in the file at path.
+func readPid(t *testing.T, path string) int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pid
+}
+
+// awaitGone waits until process pid has ended, and kills it if it has not. A zombie has ended:
+// whoever adopted it may take its time to reap it.
+func awaitGone(t *testing.T, what string, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); !gone(pid); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			_ = unix.Kill(pid, unix.SIGKILL)
+			t.Errorf("%s (pid %d) still running %v after Run returned", what, pid, timeout)
+			return
+		}
+	}
+}
+
+// gone reports whether process pid has ended.
+func gone(pid int) bool {
+	if err := unix.Kill(pid, 0); errors.Is(err, unix.ESRCH) {
+		return true
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	return len(fields) > 0 && (fields[0] == "Z" || fields[0] == "X")
+}
