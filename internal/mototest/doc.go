@@ -107,12 +107,15 @@
 // several stsfault commands queue up; a call gets the first pending one that
 // matches it.
 //
-//	stslifetime DURATION
+//	stslifetime DURATION [ACTION]
 //
 // From now on, credentials issued by STS calls expire DURATION after the
 // answer (Credentials.Expiration is rewritten), for example "stslifetime 6s";
 // "stslifetime 0" turns this off. moto itself honours DurationSeconds, but
-// rolehop cannot ask for less than STS's minimum of 900 seconds.
+// rolehop cannot ask for less than STS's minimum of 900 seconds. With ACTION,
+// only calls with that action get DURATION, whatever the others get (0: their
+// Expiration is left alone): "stslifetime 6s AssumeRole" makes roles expire
+// within seconds while an MFA session (GetSessionToken) keeps its 12 hours.
 //
 //	exits CODE PROG [ARGS...]
 //

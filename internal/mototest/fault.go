@@ -125,6 +125,20 @@ func (r *Recorder) SetLifetime(d time.Duration) {
 	r.lifetime = d
 }
 
+// SetActionLifetime is SetLifetime for the calls with action alone, whatever
+// the lifetime of the others: an MFA session (GetSessionToken) may keep
+// moto's 12 hours while the roles assumed from it (AssumeRole) live seconds,
+// as a real MFA session outlives many role sessions. A d of 0 leaves that
+// action's Expiration alone.
+func (r *Recorder) SetActionLifetime(action string, d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.byAction == nil {
+		r.byAction = map[string]time.Duration{}
+	}
+	r.byAction[action] = d
+}
+
 // takeFault returns the fault for a call with action, counting it as used,
 // or a zero Fault. r.mu must be held.
 func (r *Recorder) takeFault(action string) Fault {

@@ -635,3 +635,49 @@ func TestStallEndsWhenTheClientGivesUp(t *testing.T) {
 		})
 	}
 }
+
+func TestActionLifetime(t *testing.T) {
+	t.Parallel()
+	rec := newTestRecorder(t, moto.URL)
+	client := stsClient(rec.URL, baseKey)
+	assume := func() time.Duration {
+		t.Helper()
+		out, err := client.AssumeRole(t.Context(), &sts.AssumeRoleInput{
+			RoleArn: aws.String(testRole), RoleSessionName: aws.String("short"), DurationSeconds: aws.Int32(900),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return time.Until(aws.ToTime(out.Credentials.Expiration))
+	}
+	session := func() time.Duration {
+		t.Helper()
+		out, err := client.GetSessionToken(t.Context(), &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(7200)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return time.Until(aws.ToTime(out.Credentials.Expiration))
+	}
+	near := func(got, want time.Duration) bool { return got > want-2*time.Second && got <= want+time.Second }
+
+	rec.SetActionLifetime("AssumeRole", 5*time.Second)
+	if got := assume(); !near(got, 5*time.Second) {
+		t.Errorf("AssumeRole with its own lifetime of 5s: credentials expire in %v", got)
+	}
+	if got := session(); got < 7000*time.Second {
+		t.Errorf("GetSessionToken with no lifetime: credentials expire in %v, want moto's 2h", got)
+	}
+	// The lifetime of every call does not change the one set for AssumeRole.
+	rec.SetLifetime(10 * time.Second)
+	if got := session(); !near(got, 10*time.Second) {
+		t.Errorf("GetSessionToken with the lifetime of every call, 10s: credentials expire in %v", got)
+	}
+	if got := assume(); !near(got, 5*time.Second) {
+		t.Errorf("AssumeRole with its own lifetime of 5s beside 10s for every call: credentials expire in %v", got)
+	}
+	// 0 for one action leaves its answers alone.
+	rec.SetActionLifetime("AssumeRole", 0)
+	if got := assume(); got < 850*time.Second {
+		t.Errorf("AssumeRole with its own lifetime off: credentials expire in %v, want moto's 900s", got)
+	}
+}

@@ -93,6 +93,8 @@ type Recorder struct {
 	calls    []*Call // appended as each call arrives, filled in as it ends
 	faults   []Fault // pending, in the order added; Count is what is left
 	lifetime time.Duration
+	// byAction holds the lifetimes set for one action, which win over lifetime.
+	byAction map[string]time.Duration
 
 	closeOnce sync.Once
 	closeErr  error
@@ -222,7 +224,10 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	fault := r.takeFault(action)
 	call.Fault = fault.Kind
-	lifetime := r.lifetime
+	lifetime, ok := r.byAction[action]
+	if !ok {
+		lifetime = r.lifetime
+	}
 	r.calls = append(r.calls, call)
 	r.mu.Unlock()
 

@@ -329,14 +329,18 @@ func isActionName(s string) bool {
 	}) < 0
 }
 
-// cmdLifetime implements "stslifetime DURATION".
+// cmdLifetime implements "stslifetime DURATION [ACTION]".
 func cmdLifetime(ts *testscript.TestScript, rec *Recorder, args []string) {
-	if len(args) != 1 {
-		ts.Fatalf("usage: stslifetime DURATION")
+	if len(args) != 1 && len(args) != 2 {
+		ts.Fatalf("usage: stslifetime DURATION [ACTION]")
 	}
 	d, err := time.ParseDuration(args[0])
 	if err != nil {
 		ts.Fatalf("stslifetime: DURATION must be a duration such as 6s, or 0 for off, not %q", args[0])
+	}
+	if len(args) == 2 {
+		rec.SetActionLifetime(args[1], d)
+		return
 	}
 	rec.SetLifetime(d)
 }
