@@ -200,19 +200,23 @@ func githubOIDC(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", requestToken)
 }
 
-// waitFile FILE waits, for at most ten seconds, until FILE exists: a background command's
-// child says it is ready by creating it.
+// waitFileLimit bounds waitfile. It only matters when something is broken, so it is generous
+// enough for the busiest machine.
+const waitFileLimit = time.Minute
+
+// waitFile FILE waits, for at most a minute, until FILE exists: a background command's child
+// says it is ready by creating it.
 func waitFile(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: waitfile FILE")
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(waitFileLimit)
 	for {
 		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
 			return
 		}
 		if time.Now().After(deadline) {
-			ts.Fatalf("waitfile: %s did not appear within 10s", args[0])
+			ts.Fatalf("waitfile: %s did not appear within %v", args[0], waitFileLimit)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
