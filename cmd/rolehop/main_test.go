@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,7 +29,28 @@ var moto *mototest.Server
 type withMoto struct{ m *testing.M }
 
 func (w withMoto) Run() int {
+	runStoriesSideBySide()
 	return mototest.Run(w.m, []string{"aws", "terraform", "sh"}, func(s *mototest.Server) { moto = s })
+}
+
+// storiesAtOnce is how many stories run at the same time unless -parallel says otherwise.
+const storiesAtOnce = 8
+
+// runStoriesSideBySide raises the default of -parallel (GOMAXPROCS, 2 on a small CI machine) to
+// storiesAtOnce. The long stories spend their time waiting, not computing: on sleeps that
+// outlast credential lifetimes, on backoff between retries, on stalled calls. Two at a time,
+// the package took as long as their waits added up.
+func runStoriesSideBySide() {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given && runtime.GOMAXPROCS(0) < storiesAtOnce {
+		if err := flag.Set("test.parallel", strconv.Itoa(storiesAtOnce)); err != nil {
+			panic(err) // the testing package defines test.parallel
+		}
+	}
 }
 
 func TestMain(m *testing.M) {
