@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,7 +29,28 @@ var moto *mototest.Server
 type withMoto struct{ m *testing.M }
 
 func (w withMoto) Run() int {
+	runStoriesSideBySide()
 	return mototest.Run(w.m, []string{"aws", "terraform", "sh"}, func(s *mototest.Server) { moto = s })
+}
+
+// storiesAtOnce is how many stories run at the same time unless -parallel says otherwise.
+const storiesAtOnce = 8
+
+// runStoriesSideBySide raises the default of -parallel (GOMAXPROCS, 2 on a small CI machine) to
+// storiesAtOnce. The long stories spend their time waiting, not computing: on sleeps that
+// outlast credential lifetimes, on backoff between retries, on stalled calls. Two at a time,
+// the package took as long as their waits added up.
+func runStoriesSideBySide() {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given && runtime.GOMAXPROCS(0) < storiesAtOnce {
+		if err := flag.Set("test.parallel", strconv.Itoa(storiesAtOnce)); err != nil {
+			panic(err) // the testing package defines test.parallel
+		}
+	}
 }
 
 func TestMain(m *testing.M) {
@@ -227,19 +250,23 @@ func githubOIDC(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", requestToken)
 }
 
-// waitFile FILE waits, for at most ten seconds, until FILE exists: a background command's
-// child says it is ready by creating it.
+// waitFileLimit bounds waitfile. It only matters when something is broken, so it is generous
+// enough for the busiest machine.
+const waitFileLimit = time.Minute
+
+// waitFile FILE waits, for at most a minute, until FILE exists: a background command's child
+// says it is ready by creating it.
 func waitFile(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: waitfile FILE")
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(waitFileLimit)
 	for {
 		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
 			return
 		}
 		if time.Now().After(deadline) {
-			ts.Fatalf("waitfile: %s did not appear within 10s", args[0])
+			ts.Fatalf("waitfile: %s did not appear within %v", args[0], waitFileLimit)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -66,164 +67,174 @@ func (c *clock) Set(t time.Time) {
 	c.t = t
 }
 
+// The tests of the schedule run in a synctest bubble: time there moves only when every
+// goroutine waits, so a refresh never comes late because the machine is busy, and seconds of
+// credential lifetimes pass at once.
+
 func TestRefreshKeepsHalfTheLifetime(t *testing.T) {
-	// Credentials live 2–3s, so half their lifetime (at least 1s) is the margin, not 20m.
-	f := &fakeSTS{life: 3 * time.Second}
-	logs := &syncBuffer{}
-	s := start(t, f, Options{Log: debugLogger(logs), Margin: 20 * time.Minute, RetryMin: 10 * time.Millisecond})
-	c := newClient(t)
-	const tolerance = 100 * time.Millisecond
-	keys := map[string]bool{}
-	for end := time.Now().Add(6 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
-		got, exp := getCreds(t, c, s)
-		if left := time.Until(exp); left < time.Second-tolerance {
-			t.Fatalf("served %s with %v left, want at least 1s", got.AccessKeyID, left)
+	synctest.Test(t, func(t *testing.T) {
+		// Credentials live 2–3s, so half their lifetime (at least 1s) is the margin, not 20m.
+		f := &fakeSTS{life: 3 * time.Second}
+		logs := &syncBuffer{}
+		s, c := startInMemory(t, f.options(Options{Log: debugLogger(logs), Margin: 20 * time.Minute, RetryMin: 10 * time.Millisecond}))
+		const tolerance = 100 * time.Millisecond
+		keys := map[string]bool{}
+		for end := time.Now().Add(6 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+			got, exp := getCreds(t, c, s)
+			if left := time.Until(exp); left < time.Second-tolerance {
+				t.Fatalf("served %s with %v left, want at least 1s", got.AccessKeyID, left)
+			}
+			keys[got.AccessKeyID] = true
 		}
-		keys[got.AccessKeyID] = true
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	calls, _ := f.counts()
-	if calls < 5 {
-		t.Errorf("Fetch called %d times in 6s, want a refresh about every second", calls)
-	}
-	if len(keys) < calls-1 {
-		t.Errorf("served %d different credentials from %d fetches", len(keys), calls)
-	}
-	if n := len(logs.lines(t, "credentials refreshed")); n != calls-1 {
-		t.Errorf("%d refresh log lines for %d refreshes", n, calls-1)
-	}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		calls, _ := f.counts()
+		if calls < 5 {
+			t.Errorf("Retrieve called %d times in 6s, want a refresh about every second", calls)
+		}
+		if len(keys) < calls-1 {
+			t.Errorf("served %d different credentials from %d fetches", len(keys), calls)
+		}
+		if n := len(logs.lines(t, "credentials refreshed")); n != calls-1 {
+			t.Errorf("%d refresh log lines for %d refreshes", n, calls-1)
+		}
+	})
 }
 
 func TestRefreshFailure(t *testing.T) {
-	const reason = "operation error STS: AssumeRole, api error Throttling: Rate exceeded"
-	const retryMin = 20 * time.Millisecond
-	f := &fakeSTS{life: 3 * time.Second}
-	logs := &syncBuffer{}
-	s := start(t, f, Options{Log: debugLogger(logs), RetryMin: retryMin, RetryMax: 200 * time.Millisecond})
-	c := newClient(t)
+	synctest.Test(t, func(t *testing.T) {
+		const reason = "operation error STS: AssumeRole, api error Throttling: Rate exceeded"
+		const retryMin = 20 * time.Millisecond
+		f := &fakeSTS{life: 3 * time.Second}
+		logs := &syncBuffer{}
+		s, c := startInMemory(t, f.options(Options{Log: debugLogger(logs), RetryMin: retryMin, RetryMax: 200 * time.Millisecond}))
 
-	first, exp := getCreds(t, c, s)
-	failStart := time.Now()
-	f.setErr(errors.New(reason))
-	insideMargin := 0
-	for {
-		sent := time.Now()
-		r := call(t, c, http.MethodGet, s.URL(), s.Token(), "")
-		if r.status == http.StatusServiceUnavailable {
-			if msg := errorBody(t, r, http.StatusServiceUnavailable, "CredentialsExpired"); msg != reason {
-				t.Errorf("503 message %q, want %q", msg, reason)
+		first, exp := getCreds(t, c, s)
+		failStart := time.Now()
+		f.setErr(errors.New(reason))
+		insideMargin := 0
+		for {
+			sent := time.Now()
+			r := call(t, c, http.MethodGet, s.URL(), s.Token(), "")
+			if r.status == http.StatusServiceUnavailable {
+				if msg := errorBody(t, r, http.StatusServiceUnavailable, "CredentialsExpired"); msg != reason {
+					t.Errorf("503 message %q, want %q", msg, reason)
+				}
+				if time.Now().Before(exp) {
+					t.Errorf("503 at %v before the credentials expired at %v", time.Now(), exp)
+				}
+				break
 			}
-			if time.Now().Before(exp) {
-				t.Errorf("503 at %v before the credentials expired at %v", time.Now(), exp)
+			if sent.After(exp) {
+				t.Fatalf("status %d for a request sent after the credentials expired", r.status)
 			}
-			break
+			got, gotExp, err := decode(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.AccessKeyID != first.AccessKeyID || !gotExp.Equal(exp) {
+				t.Fatalf("served %s expiring %v while refreshes fail, want the first credentials", got.AccessKeyID, gotExp)
+			}
+			if time.Until(exp) < time.Second {
+				insideMargin++
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
-		if sent.After(exp) {
-			t.Fatalf("status %d for a request sent after the credentials expired", r.status)
+		failing := time.Since(failStart)
+		_, failures := f.counts()
+		if insideMargin == 0 {
+			t.Error("no credentials served inside the margin while refreshes failed")
 		}
-		got, gotExp, err := decode(r)
-		if err != nil {
+		if failures < 3 || failures > int(failing/retryMin)+1 {
+			t.Errorf("%d failed refreshes in %v, want backoff retries at least %v apart", failures, failing, retryMin)
+		}
+
+		f.setErr(nil)
+		deadline := time.Now().Add(2 * time.Second)
+		for {
+			got, _, err := fetchCreds(c, s)
+			if err == nil && got.AccessKeyID != first.AccessKeyID {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no fresh credentials 2s after Retrieve recovered: %v", err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if got.AccessKeyID != first.AccessKeyID || !gotExp.Equal(exp) {
-			t.Fatalf("served %s expiring %v while refreshes fail, want the first credentials", got.AccessKeyID, gotExp)
+		_, failures = f.counts()
+		lines := logs.lines(t, "credential refresh failed")
+		if len(lines) != failures {
+			t.Errorf("%d failure log lines for %d failures", len(lines), failures)
 		}
-		if time.Until(exp) < time.Second {
-			insideMargin++
+		for _, line := range lines {
+			if !strings.Contains(line, "level=WARN") || !strings.Contains(line, "Rate exceeded") {
+				t.Errorf("log line %q is not a warning with the reason", line)
+			}
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	failing := time.Since(failStart)
-	_, failures := f.counts()
-	if insideMargin == 0 {
-		t.Error("no credentials served inside the margin while refreshes failed")
-	}
-	if failures < 3 || failures > int(failing/retryMin)+1 {
-		t.Errorf("%d failed refreshes in %v, want backoff retries at least %v apart", failures, failing, retryMin)
-	}
-
-	f.setErr(nil)
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		got, _, err := fetchCreds(c, s)
-		if err == nil && got.AccessKeyID != first.AccessKeyID {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no fresh credentials 2s after Fetch recovered: %v", err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	_, failures = f.counts()
-	lines := logs.lines(t, "credential refresh failed")
-	if len(lines) != failures {
-		t.Errorf("%d failure log lines for %d failures", len(lines), failures)
-	}
-	for _, line := range lines {
-		if !strings.Contains(line, "level=WARN") || !strings.Contains(line, "Rate exceeded") {
-			t.Errorf("log line %q is not a warning with the reason", line)
-		}
-	}
+	})
 }
 
 // TestRequestAwaitsRefresh drives the schedule with a fake clock: the background
 // refresher's timers are then far away, so every refresh here is one a request triggered.
+// In the bubble a request waits for the refresh it triggered however slow the machine is,
+// where a real half-second wait could run out first.
 func TestRequestAwaitsRefresh(t *testing.T) {
-	const reason = "operation error STS: AssumeRole, connection refused"
-	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	clk := &clock{t: t0}
-	f := &fakeSTS{now: clk.Now, life: time.Hour}
-	// The first credentials (expiring at t0+1h) are fresh until t0+40m and refreshed
-	// from t0+31m to t0+37m; failed refreshes are retried 10m later.
-	s := start(t, f, Options{RetryMin: 10 * time.Minute, RetryMax: 10 * time.Minute})
-	c := newClient(t)
-	steps := []struct {
-		name    string
-		at      time.Duration
-		err     error
-		status  int
-		expires time.Duration // of the served credentials
-		calls   int           // of Fetch so far
-	}{
-		{"fresh", 30 * time.Minute, nil, 200, time.Hour, 1},
-		{"inside the margin", 45 * time.Minute, nil, 200, 105 * time.Minute, 2},
-		{"refresh fails inside the margin", 90 * time.Minute, errors.New(reason), 200, 105 * time.Minute, 3},
-		{"backing off", 90 * time.Minute, errors.New(reason), 200, 105 * time.Minute, 3},
-		{"retry fails", 101 * time.Minute, errors.New(reason), 200, 105 * time.Minute, 4},
-		{"expired while backing off", 106 * time.Minute, errors.New(reason), 503, 0, 4},
-		{"recovered", 112 * time.Minute, nil, 200, 172 * time.Minute, 5},
-	}
-	for _, st := range steps {
-		f.setErr(st.err)
-		clk.Set(t0.Add(st.at))
-		r := call(t, c, http.MethodGet, s.URL(), s.Token(), "")
-		if st.status == 200 {
-			_, exp, err := decode(r)
-			if want := t0.Add(st.expires); err != nil || !exp.Equal(want) {
-				t.Errorf("%s: expiry %v, %v; want %v", st.name, exp, err, want)
+	synctest.Test(t, func(t *testing.T) {
+		const reason = "operation error STS: AssumeRole, connection refused"
+		t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+		clk := &clock{t: t0}
+		f := &fakeSTS{now: clk.Now, life: time.Hour}
+		// The first credentials (expiring at t0+1h) are fresh until t0+40m and refreshed
+		// from t0+31m to t0+37m; failed refreshes are retried 10m later.
+		s, c := startInMemory(t, f.options(Options{RetryMin: 10 * time.Minute, RetryMax: 10 * time.Minute}))
+		steps := []struct {
+			name    string
+			at      time.Duration
+			err     error
+			status  int
+			expires time.Duration // of the served credentials
+			calls   int           // of Retrieve so far
+		}{
+			{"fresh", 30 * time.Minute, nil, 200, time.Hour, 1},
+			{"inside the margin", 45 * time.Minute, nil, 200, 105 * time.Minute, 2},
+			{"refresh fails inside the margin", 90 * time.Minute, errors.New(reason), 200, 105 * time.Minute, 3},
+			{"backing off", 90 * time.Minute, errors.New(reason), 200, 105 * time.Minute, 3},
+			{"retry fails", 101 * time.Minute, errors.New(reason), 200, 105 * time.Minute, 4},
+			{"expired while backing off", 106 * time.Minute, errors.New(reason), 503, 0, 4},
+			{"recovered", 112 * time.Minute, nil, 200, 172 * time.Minute, 5},
+		}
+		for _, st := range steps {
+			f.setErr(st.err)
+			clk.Set(t0.Add(st.at))
+			r := call(t, c, http.MethodGet, s.URL(), s.Token(), "")
+			if st.status == 200 {
+				_, exp, err := decode(r)
+				if want := t0.Add(st.expires); err != nil || !exp.Equal(want) {
+					t.Errorf("%s: expiry %v, %v; want %v", st.name, exp, err, want)
+				}
+			} else if msg := errorBody(t, r, st.status, "CredentialsExpired"); msg != reason {
+				t.Errorf("%s: message %q, want %q", st.name, msg, reason)
 			}
-		} else if msg := errorBody(t, r, st.status, "CredentialsExpired"); msg != reason {
-			t.Errorf("%s: message %q, want %q", st.name, msg, reason)
-		}
-		if calls, _ := f.counts(); calls != st.calls {
-			t.Errorf("%s: Fetch called %d times, want %d", st.name, calls, st.calls)
-		}
-		if st.status == 503 {
-			// The Go SDK reports the reason too.
-			_, err := endpointcreds.New(s.URL(), func(o *endpointcreds.Options) {
-				o.AuthorizationToken = s.Token()
-				o.Retryer = aws.NopRetryer{}
-			}).Retrieve(t.Context())
-			if err == nil || !strings.Contains(err.Error(), "CredentialsExpired: "+reason) {
-				t.Errorf("%s: endpointcreds error %v", st.name, err)
+			if calls, _ := f.counts(); calls != st.calls {
+				t.Errorf("%s: Retrieve called %d times, want %d", st.name, calls, st.calls)
+			}
+			if st.status == 503 {
+				// The Go SDK reports the reason too.
+				_, err := endpointcreds.New(s.URL(), func(o *endpointcreds.Options) {
+					o.AuthorizationToken = s.Token()
+					o.HTTPClient = c
+					o.Retryer = aws.NopRetryer{}
+				}).Retrieve(t.Context())
+				if err == nil || !strings.Contains(err.Error(), "CredentialsExpired: "+reason) {
+					t.Errorf("%s: endpointcreds error %v", st.name, err)
+				}
 			}
 		}
-	}
+	})
 }
 
 func TestSchedule(t *testing.T) {

@@ -111,6 +111,15 @@ type Server struct {
 // Cancelling ctx after Start returns does not stop the server: a command shutting down
 // after a signal may still need credentials.
 func Start(ctx context.Context, o Options) (*Server, error) {
+	return startOn(ctx, o, func() (net.Listener, error) {
+		return new(net.ListenConfig).Listen(ctx, "tcp", "127.0.0.1:0")
+	})
+}
+
+// startOn is Start with the listener made by listen, called once the first credentials are in
+// hand. Tests of the schedule hand it an in-memory listener: in a synctest bubble a goroutine
+// waiting on a real socket keeps the fake clock from moving.
+func startOn(ctx context.Context, o Options, listen func() (net.Listener, error)) (*Server, error) {
 	o, err := o.withDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("start credential server: %w", err)
@@ -129,7 +138,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		return nil, fmt.Errorf("start credential server: %w", err)
 	}
 
-	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", "127.0.0.1:0")
+	ln, err := listen()
 	if err != nil {
 		return nil, fmt.Errorf("start credential server: %w", err)
 	}

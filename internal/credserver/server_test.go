@@ -19,6 +19,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -78,10 +79,9 @@ func noSecrets(t *testing.T, body []byte) {
 	}
 }
 
-// start starts a server on f (time.Now, 1h credentials unless set) and closes it at the
-// end of the test.
-func start(t *testing.T, f *fakeSTS, o Options) *Server {
-	t.Helper()
+// options makes f the credentials provider of o, and f's clock its Now unless o has one; f's clock is
+// time.Now and its credentials live an hour unless set.
+func (f *fakeSTS) options(o Options) Options {
 	if f.now == nil {
 		f.now = time.Now
 	}
@@ -92,7 +92,13 @@ func start(t *testing.T, f *fakeSTS, o Options) *Server {
 	if o.Now == nil {
 		o.Now = f.now
 	}
-	s, err := Start(t.Context(), o)
+	return o
+}
+
+// start starts a server on f (see options) and closes it at the end of the test.
+func start(t *testing.T, f *fakeSTS, o Options) *Server {
+	t.Helper()
+	s, err := Start(t.Context(), f.options(o))
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -346,7 +352,7 @@ func TestStaticCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	if fetches != 1 {
-		t.Errorf("Fetch called %d times, want 1", fetches)
+		t.Errorf("Retrieve called %d times, want 1", fetches)
 	}
 }
 
@@ -412,10 +418,10 @@ func TestStartFails(t *testing.T) {
 				t.Fatalf("Start = %v, %v; want nil and an error with %q", s, err, tt.want)
 			}
 			if tt.err != nil && !errors.Is(err, tt.err) {
-				t.Errorf("error %v does not wrap the Fetch error", err)
+				t.Errorf("error %v does not wrap the Retrieve error", err)
 			}
 			if calls != 1 {
-				t.Errorf("Fetch called %d times, want 1", calls)
+				t.Errorf("Retrieve called %d times, want 1", calls)
 			}
 			if runtime.GOOS == "linux" {
 				if after := sockets(t); after > before {
@@ -426,66 +432,83 @@ func TestStartFails(t *testing.T) {
 	}
 	t.Run("no fetch", func(t *testing.T) {
 		if _, err := Start(t.Context(), Options{}); err == nil {
-			t.Error("Start without Fetch succeeded")
+			t.Error("Start without a credentials provider succeeded")
 		}
 	})
 }
 
-func TestClose(t *testing.T) {
-	f := &fakeSTS{life: 3 * time.Second}
-	s := start(t, f, Options{RetryMin: 10 * time.Millisecond})
+func TestCloseStopsListening(t *testing.T) {
+	s := start(t, &fakeSTS{}, Options{})
 	getCreds(t, newClient(t), s)
 	for range 2 {
 		if err := s.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
 		}
 	}
-	calls, _ := f.counts()
 	if _, err := http.Get(s.URL()); err == nil {
 		t.Error("server still answers after Close")
 	}
-	// The credentials would be refreshed within about 1.5s were the refresher running.
-	time.Sleep(2 * time.Second)
-	if after, _ := f.counts(); after != calls {
-		t.Errorf("Fetch called %d times after Close", after-calls)
-	}
+}
+
+func TestCloseStopsRefreshing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeSTS{life: 3 * time.Second}
+		s, c := startInMemory(t, f.options(Options{RetryMin: 10 * time.Millisecond}))
+		getCreds(t, c, s)
+		for range 2 {
+			if err := s.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+		}
+		calls, _ := f.counts()
+		if _, err := do(c, http.MethodGet, s.URL(), s.Token(), ""); err == nil {
+			t.Error("server still answers after Close")
+		}
+		// The credentials would be refreshed within about 1.5s were the refresher running.
+		time.Sleep(2 * time.Second)
+		if after, _ := f.counts(); after != calls {
+			t.Errorf("Retrieve called %d times after Close", after-calls)
+		}
+	})
 }
 
 func TestConcurrentRequests(t *testing.T) {
-	f := &fakeSTS{life: 3 * time.Second}
-	s := start(t, f, Options{RetryMin: 10 * time.Millisecond})
-	c := newClient(t)
-	deadline := time.Now().Add(2500 * time.Millisecond)
-	var served atomic.Int64
-	var wg sync.WaitGroup
-	for range 64 {
-		wg.Go(func() {
-			for time.Now().Before(deadline) {
-				got, exp, err := fetchCreds(c, s)
-				if err != nil {
-					t.Error(err)
-					return
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeSTS{life: 3 * time.Second}
+		s, c := startInMemory(t, f.options(Options{RetryMin: 10 * time.Millisecond}))
+		deadline := time.Now().Add(2500 * time.Millisecond)
+		var served atomic.Int64
+		var wg sync.WaitGroup
+		for range 64 {
+			wg.Go(func() {
+				// Each pause lets the bubble's clock move; all 64 clients then ask together.
+				for ; time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+					got, exp, err := fetchCreds(c, s)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					var n int
+					if _, err := fmt.Sscanf(got.AccessKeyID, "ASIAFAKE%d", &n); err != nil ||
+						got.SecretAccessKey != fmt.Sprintf("secret-%d", n) || got.Token != fmt.Sprintf("token-%d", n) {
+						t.Errorf("mismatched credentials %+v", got)
+						return
+					}
+					if !exp.After(time.Now()) {
+						t.Errorf("served expired credentials %+v", got)
+						return
+					}
+					served.Add(1)
 				}
-				var n int
-				if _, err := fmt.Sscanf(got.AccessKeyID, "ASIAFAKE%d", &n); err != nil ||
-					got.SecretAccessKey != fmt.Sprintf("secret-%d", n) || got.Token != fmt.Sprintf("token-%d", n) {
-					t.Errorf("mismatched credentials %+v", got)
-					return
-				}
-				if !exp.After(time.Now()) {
-					t.Errorf("served expired credentials %+v", got)
-					return
-				}
-				served.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	calls, _ := f.counts()
-	t.Logf("%d requests, %d fetches", served.Load(), calls)
-	if calls < 2 {
-		t.Errorf("%d fetches, want a refresh during the load", calls)
-	}
+			})
+		}
+		wg.Wait()
+		calls, _ := f.counts()
+		t.Logf("%d requests, %d fetches", served.Load(), calls)
+		if calls < 2 {
+			t.Errorf("%d fetches, want a refresh during the load", calls)
+		}
+	})
 }
 
 func BenchmarkServe(b *testing.B) {
@@ -532,7 +555,7 @@ func BenchmarkServe(b *testing.B) {
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
 	b.ReportMetric(float64(all[(len(all)-1)*99/100].Microseconds()), "p99-µs")
 	if n := fetches.Load(); n != 1 {
-		b.Errorf("Fetch called %d times, want only Start's", n)
+		b.Errorf("Retrieve called %d times, want only Start's", n)
 	}
 }
 
@@ -540,41 +563,40 @@ func BenchmarkServe(b *testing.B) {
 // ends with Close's cancellation, and Close returns at once instead of waiting on a refresher
 // that keeps retrying a fetch that can only fail.
 func TestCloseDuringARefresh(t *testing.T) {
-	started := make(chan struct{})
-	var calls atomic.Int64
-	fetch := func(ctx context.Context) (aws.Credentials, error) {
-		if calls.Add(1) == 1 {
-			return aws.Credentials{AccessKeyID: "ASIAFAKE1", SecretAccessKey: "s", CanExpire: true, Expires: time.Now().Add(2 * time.Second)}, nil
+	synctest.Test(t, func(t *testing.T) {
+		started := make(chan struct{})
+		var calls atomic.Int64
+		fetch := func(ctx context.Context) (aws.Credentials, error) {
+			if calls.Add(1) == 1 {
+				return aws.Credentials{AccessKeyID: "ASIAFAKE1", SecretAccessKey: "s", CanExpire: true, Expires: time.Now().Add(2 * time.Second)}, nil
+			}
+			select {
+			case started <- struct{}{}:
+			default:
+			}
+			<-ctx.Done()
+			return aws.Credentials{}, ctx.Err()
 		}
+		s, _ := startInMemory(t, Options{Credentials: aws.CredentialsProviderFunc(fetch), RetryMin: time.Millisecond, RetryMax: time.Millisecond})
 		select {
-		case started <- struct{}{}:
-		default:
+		case <-started:
+		case <-time.After(5 * time.Second):
+			t.Fatal("no refresh started")
 		}
-		<-ctx.Done()
-		return aws.Credentials{}, ctx.Err()
-	}
-	s, err := Start(t.Context(), Options{Credentials: aws.CredentialsProviderFunc(fetch), RetryMin: time.Millisecond, RetryMax: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-started:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no refresh started")
-	}
-	closed := make(chan error, 1)
-	go func() { closed <- s.Close() }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatalf("Close: %v", err)
+		closed := make(chan error, 1)
+		go func() { closed <- s.Close() }()
+		select {
+		case err := <-closed:
+			if err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatal("Close did not return: the refresher kept running after it")
 		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("Close did not return: the refresher kept running after it")
-	}
-	n := calls.Load()
-	time.Sleep(50 * time.Millisecond)
-	if calls.Load() != n {
-		t.Errorf("fetches went on after Close: %d, then %d", n, calls.Load())
-	}
+		n := calls.Load()
+		time.Sleep(50 * time.Millisecond)
+		if calls.Load() != n {
+			t.Errorf("fetches went on after Close: %d, then %d", n, calls.Load())
+		}
+	})
 }

@@ -12,7 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -84,6 +86,7 @@ func TestFaultsAreRetriedBySDK(t *testing.T) {
 		name          string
 		fault         Fault
 		clientTimeout time.Duration // per attempt; 0 for none
+		firstTimeout  time.Duration // of the first attempt only; 0 for none
 		wantFaults    []FaultKind
 		wantStatuses  []int
 		maxElapsed    time.Duration
@@ -108,18 +111,20 @@ func TestFaultsAreRetriedBySDK(t *testing.T) {
 			wantStatuses: []int{0, 200},
 		},
 		{
-			name:          "stall beyond the client timeout",
-			fault:         Fault{Action: "AssumeRole", Count: 1, Kind: Stall, Delay: 3 * time.Second},
-			clientTimeout: time.Second,
-			wantFaults:    []FaultKind{Stall, NoFault},
-			wantStatuses:  []int{0, 200},
+			// Only the stalled attempt has a timeout: a retry that timed out on a busy
+			// machine would be a third attempt.
+			name:         "stall beyond the client timeout",
+			fault:        Fault{Action: "AssumeRole", Count: 1, Kind: Stall, Delay: time.Minute},
+			firstTimeout: time.Second,
+			wantFaults:   []FaultKind{Stall, NoFault},
+			wantStatuses: []int{0, 200},
 			// The client gave up after a second, long before the stall ended.
-			maxElapsed: 2500 * time.Millisecond,
+			maxElapsed: 30 * time.Second,
 		},
 		{
 			name:          "stall within the client timeout",
 			fault:         Fault{Action: "AssumeRole", Count: 1, Kind: Stall, Delay: 300 * time.Millisecond},
-			clientTimeout: 5 * time.Second,
+			clientTimeout: 30 * time.Second,
 			wantFaults:    []FaultKind{Stall},
 			wantStatuses:  []int{200},
 			minElapsed:    300 * time.Millisecond,
@@ -131,8 +136,11 @@ func TestFaultsAreRetriedBySDK(t *testing.T) {
 			rec := newTestRecorder(t, moto.URL)
 			rec.AddFault(tt.fault)
 			var httpClient aws.HTTPClient
-			if tt.clientTimeout > 0 {
+			switch {
+			case tt.clientTimeout > 0:
 				httpClient = &http.Client{Timeout: tt.clientTimeout}
+			case tt.firstTimeout > 0:
+				httpClient = &timeoutOnce{first: &http.Client{Timeout: tt.firstTimeout}, rest: &http.Client{}}
 			}
 			start := time.Now()
 			out, err := assumeRole(t.Context(), retryingClient(rec.URL, httpClient, 0), "retried")
@@ -167,6 +175,20 @@ func TestFaultsAreRetriedBySDK(t *testing.T) {
 			}
 		})
 	}
+}
+
+// timeoutOnce is an HTTP client whose first request gives up after a timeout, as a client
+// facing a stalled call does; later requests take as long as they need.
+type timeoutOnce struct {
+	first, rest *http.Client
+	sent        atomic.Bool
+}
+
+func (c *timeoutOnce) Do(req *http.Request) (*http.Response, error) {
+	if c.sent.CompareAndSwap(false, true) {
+		return c.first.Do(req)
+	}
+	return c.rest.Do(req)
 }
 
 func TestFaultErrorsAreWhatSTSSends(t *testing.T) {
@@ -328,7 +350,10 @@ func TestLifetimeRewritesExpiration(t *testing.T) {
 			t.Parallel()
 			rec := newTestRecorder(t, moto.URL)
 			client := stsClient(rec.URL, baseKey)
-			expiresIn := func(t *testing.T) (lo, hi time.Duration) {
+			// expiresIn returns how long after the call was sent, and after its answer
+			// arrived, the credentials expire. The recorder wrote the expiry in between,
+			// however slow the call was.
+			expiresIn := func(t *testing.T) (fromSent, fromAnswer time.Duration) {
 				t.Helper()
 				before := time.Now()
 				exp, err := tt.call(t.Context(), client)
@@ -339,22 +364,26 @@ func TestLifetimeRewritesExpiration(t *testing.T) {
 				if exp == nil {
 					t.Fatal("no Expiration in the response")
 				}
-				return exp.Sub(after), exp.Sub(before)
+				return exp.Sub(before), exp.Sub(after)
+			}
+			// Expirations are whole seconds, so a second either way.
+			wrong := func(fromSent, fromAnswer, lifetime time.Duration) bool {
+				return fromSent < lifetime-time.Second || fromAnswer > lifetime+time.Second
 			}
 
 			rec.SetLifetime(lifetime)
-			if lo, hi := expiresIn(t); lo < lifetime-time.Second || hi > lifetime+time.Second {
-				t.Errorf("with a lifetime of %v, credentials expire in %v to %v", lifetime, lo, hi)
+			if fromSent, fromAnswer := expiresIn(t); wrong(fromSent, fromAnswer, lifetime) {
+				t.Errorf("with a lifetime of %v, credentials expire %v after the call and %v after its answer", lifetime, fromSent, fromAnswer)
 			}
 			rec.SetLifetime(-time.Hour)
-			if lo, hi := expiresIn(t); lo < -time.Hour-time.Second || hi > -time.Hour+time.Second {
-				t.Errorf("with a lifetime of -1h, credentials expire in %v to %v", lo, hi)
+			if fromSent, fromAnswer := expiresIn(t); wrong(fromSent, fromAnswer, -time.Hour) {
+				t.Errorf("with a lifetime of -1h, credentials expire %v after the call and %v after its answer", fromSent, fromAnswer)
 			}
 			// Off again, moto's expiry from DurationSeconds (default for
 			// web identity: an hour) comes through.
 			rec.SetLifetime(0)
-			if lo, _ := expiresIn(t); lo < 850*time.Second {
-				t.Errorf("with the lifetime off, credentials expire in %v, want moto's 900s or more", lo)
+			if _, fromAnswer := expiresIn(t); fromAnswer < 850*time.Second {
+				t.Errorf("with the lifetime off, credentials expire %v after the answer, want moto's 900s or more", fromAnswer)
 			}
 		})
 	}
@@ -372,7 +401,7 @@ func TestSpoiledAnswers(t *testing.T) {
 		{NoKey, "ASIA1", "<AccessKeyId></AccessKeyId>"},
 		{NoSecret, "s3cret", "<Credentials><AccessKeyId>ASIA1</AccessKeyId><Expiration>"},
 		{NoExpiration, "<Expiration>", "s3cret</SecretAccessKey></Credentials>"},
-		{Expired, "2030-01-01", "<Expiration>" + time.Now().Add(-time.Hour).UTC().Format("2006-01-02T15")},
+		{Expired, "2030-01-01", "<Expiration>"},
 		{OtherAccount, "111111111111", "<Arn>arn:aws:sts::999999999999:assumed-role/deploy/jane</Arn>"},
 		{OtherRole, "/deploy/", "<Arn>arn:aws:sts::111111111111:assumed-role/intruder/jane</Arn>"},
 	}
@@ -395,6 +424,13 @@ func TestSpoiledAnswers(t *testing.T) {
 			}
 			if strings.Contains(string(got), tt.gone) || !strings.Contains(string(got), tt.want) {
 				t.Errorf("spoiled answer %s\nwant it without %q and with %q", got, tt.gone, tt.want)
+			}
+			if tt.kind == Expired {
+				m := expirationElement.Find(got)
+				at, err := time.Parse(time.RFC3339, strings.TrimSuffix(strings.TrimPrefix(string(m), "<Expiration>"), "</Expiration>"))
+				if err != nil || !at.Before(time.Now()) {
+					t.Errorf("expired answer holds %s (%v), want an expiry in the past", m, err)
+				}
 			}
 		})
 	}
@@ -619,19 +655,23 @@ func TestStallEndsWhenTheClientGivesUp(t *testing.T) {
 		{"held until the client gives up", 0, 50 * time.Millisecond, false},
 	}
 	for _, tt := range tests {
+		// In a bubble the clock moves only when stall waits, so it takes exactly as long
+		// as it should, however busy the machine.
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(t.Context())
-			defer cancel()
-			if tt.cancelAfter > 0 {
-				time.AfterFunc(tt.cancelAfter, cancel)
-			}
-			start := time.Now()
-			if got := stall(ctx, tt.delay); got != tt.want {
-				t.Errorf("stall = %v, want %v", got, tt.want)
-			}
-			if elapsed := time.Since(start); elapsed < 50*time.Millisecond || elapsed > 5*time.Second {
-				t.Errorf("stall took %v, want about 50ms", elapsed)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				if tt.cancelAfter > 0 {
+					time.AfterFunc(tt.cancelAfter, cancel)
+				}
+				start := time.Now()
+				if got := stall(ctx, tt.delay); got != tt.want {
+					t.Errorf("stall = %v, want %v", got, tt.want)
+				}
+				if elapsed := time.Since(start); elapsed != 50*time.Millisecond {
+					t.Errorf("stall took %v, want 50ms", elapsed)
+				}
+			})
 		})
 	}
 }

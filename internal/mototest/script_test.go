@@ -12,11 +12,14 @@ import (
 )
 
 // scriptParams runs scripts in dir against the shared moto, each behind its
-// own Recorder: $STS is the recorder, $MOTO is moto itself.
+// own Recorder: $STS is the recorder, $MOTO is moto itself. Besides the package's
+// commands they have sts (see cmdSTS).
 func scriptParams(dir string) testscript.Params {
+	cmds := Commands(ScriptRecorder)
+	cmds["sts"] = cmdSTS
 	return testscript.Params{
 		Dir:  dir,
-		Cmds: Commands(ScriptRecorder),
+		Cmds: cmds,
 		Setup: func(env *testscript.Env) error {
 			// A script holding a no-recorder file checks what happens
 			// when the caller forgot SetupRecorder.

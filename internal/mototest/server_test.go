@@ -1,6 +1,7 @@
 package mototest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -114,7 +115,7 @@ func TestStartFailures(t *testing.T) {
 		name    string
 		path    bool // replace PATH by an empty directory
 		moto    string
-		timeout time.Duration
+		started bool // Start's deadline passes once moto creates $MOTO_STARTED
 		want    []string
 	}{
 		{
@@ -129,8 +130,8 @@ func TestStartFailures(t *testing.T) {
 		},
 		{
 			name:    "never answers",
-			moto:    `echo "still starting"; exec sleep 60`,
-			timeout: time.Second,
+			moto:    `echo "still starting"; : > "$MOTO_STARTED"; exec sleep 60`,
+			started: true,
 			want:    []string{"did not answer", "deadline exceeded", "still starting"},
 		},
 	}
@@ -142,12 +143,13 @@ func TestStartFailures(t *testing.T) {
 				fakeMoto(t, tt.moto)
 			}
 			ctx := t.Context()
-			if tt.timeout > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, tt.timeout)
-				defer cancel()
+			var env []string
+			if tt.started {
+				started := filepath.Join(t.TempDir(), "started")
+				ctx = deadlineOnFile(t, started)
+				env = append(env, "MOTO_STARTED="+started)
 			}
-			s, err := Start(ctx)
+			s, err := Start(ctx, env...)
 			if err == nil {
 				s.Close()
 				t.Fatal("Start succeeded")
@@ -158,6 +160,45 @@ func TestStartFailures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// fileDeadline is a context whose deadline passes once a file exists.
+type fileDeadline struct {
+	context.Context
+	done chan struct{}
+}
+
+// deadlineOnFile returns a context whose deadline passes once path exists. A test of a
+// timeout then waits for the moment it needs (the process has started and written its
+// output) rather than for a number of seconds that a busy machine might not honour.
+func deadlineOnFile(t *testing.T, path string) context.Context {
+	t.Helper()
+	ctx := fileDeadline{Context: t.Context(), done: make(chan struct{})}
+	go func() {
+		for {
+			if _, err := os.Stat(path); err == nil {
+				close(ctx.done)
+				return
+			}
+			select {
+			case <-t.Context().Done():
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
+	return ctx
+}
+
+func (c fileDeadline) Done() <-chan struct{} { return c.done }
+
+func (c fileDeadline) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
 	}
 }
 
@@ -198,14 +239,29 @@ func TestCloseKillsChildren(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// The orphaned child is reaped by init a moment after it dies.
-	deadline := time.Now().Add(5 * time.Second)
-	for syscall.Kill(child, 0) == nil {
+	// The deadline only matters when Close failed, so it is generous.
+	deadline := time.Now().Add(time.Minute)
+	for running(child) {
 		if time.Now().After(deadline) {
 			t.Fatalf("child %d of moto_server still runs after Close", child)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// running reports whether process pid exists and has not died. A dead orphan stays a
+// zombie until init reaps it, which some inits do only every second or so.
+func running(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true // no /proc here: kill is all there is to go by
+	}
+	// The state follows the command name, which is in parentheses and may hold spaces.
+	_, state, _ := strings.Cut(string(stat[bytes.LastIndexByte(stat, ')')+1:]), " ")
+	return !strings.HasPrefix(state, "Z")
 }
 
 func TestCloseReportsEarlyExit(t *testing.T) {
@@ -282,6 +338,9 @@ func TestRunFailsWithoutTools(t *testing.T) {
 }
 
 func TestRunStartsMotoForTheTests(t *testing.T) {
+	// A stand-in answers as moto does: starting the real one is the work of TestMain and
+	// TestStartPassesEnvAndCloseStops, and costs seconds of CPU.
+	fakeAnsweringMoto(t)
 	var s *Server
 	m := &fakeM{code: 3}
 	m.run = func() {
