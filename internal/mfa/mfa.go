@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/kballard/go-shellquote"
+	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/proc"
 	"github.com/rolehop/rolehop/internal/tty"
 )
@@ -229,3 +230,23 @@ func (s *Session) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		Source:          "MFASession",
 	}, nil
 }
+
+// Background returns the command as it runs behind a command that owns the terminal (a
+// refresh of exec --server): it may not take the terminal then.
+func (c Command) Background() plan.CodeSource {
+	c.Terminal = false
+	return c
+}
+
+// Background returns a source that asks nobody: behind a command that owns the terminal (a
+// refresh of exec --server), a prompt would fight it for the keyboard. A refresh that needs a
+// new MFA session fails with this error instead, and the endpoint goes on serving what it has.
+func (Prompt) Background() plan.CodeSource { return noPrompt{} }
+
+type noPrompt struct{}
+
+func (noPrompt) Code(context.Context, string) (string, error) {
+	return "", errors.New("a new MFA session needs a code, and the running command owns the terminal; give the code with --mfa-token-cmd for runs longer than the MFA session, or a longer --mfa-session-duration")
+}
+
+func (noPrompt) String() string { return "not asked while a command runs" }

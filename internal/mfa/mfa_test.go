@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/rolehop/rolehop/internal/plan"
 )
 
 func TestCheckCode(t *testing.T) {
@@ -136,5 +137,19 @@ func TestSession(t *testing.T) {
 	bad := &Session{Client: &fakeSTS{}, Serial: s.Serial, Duration: time.Hour, Codes: Static("12")}
 	if _, err := bad.Retrieve(context.Background()); err == nil || err.Error() != "MFA code must be exactly 6 digits" {
 		t.Errorf("bad code: %v", err)
+	}
+}
+
+func TestBackground(t *testing.T) {
+	cmd := plan.InBackground(Command{Line: "ykman oath accounts code", Terminal: true})
+	if c, ok := cmd.(Command); !ok || c.Terminal || c.Line != "ykman oath accounts code" {
+		t.Errorf("a command in the background is %#v, want the same command without the terminal", cmd)
+	}
+	_, err := plan.InBackground(Prompt{}).Code(t.Context(), "arn:aws:iam::123456789012:mfa/jane")
+	if err == nil || !strings.Contains(err.Error(), "the running command owns the terminal") {
+		t.Errorf("a prompt in the background gave %v, want an error saying the terminal is taken", err)
+	}
+	if got := plan.InBackground(Static("123456")); got != Static("123456") {
+		t.Errorf("a code given stays as it is in the background, got %#v", got)
 	}
 }

@@ -79,6 +79,15 @@ type CodeSource interface {
 	String() string
 }
 
+// InBackground returns how codes comes for a fetch behind a command that owns the terminal (a
+// refresh of exec --server): a source with a Background method says, others stay as they are.
+func InBackground(codes CodeSource) CodeSource {
+	if b, ok := codes.(interface{ Background() CodeSource }); ok {
+		return b.Background()
+	}
+	return codes
+}
+
 // AuthProvider is an external command whose JSON output can give the base credentials, a first
 // role to assume, and variables for the command (Terragrunt's auth provider command).
 type AuthProvider struct {

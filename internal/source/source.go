@@ -65,11 +65,15 @@ func New(p plan.Plan, o Options) *Source {
 }
 
 // Retrieve fetches the credentials at the end of the plan: it runs the auth provider, if the
-// plan has one, then the chain.
+// plan has one, then the chain. A fetch after the first runs behind a command that owns the
+// terminal: neither the auth provider nor an MFA code source may use it then.
 func (s *Source) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.plan
+	if s.fetched && p.Codes != nil {
+		p.Codes = plan.InBackground(p.Codes)
+	}
 	if p.AuthProvider != nil {
 		run := s.o.Provider
 		if s.fetched {
