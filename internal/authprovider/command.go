@@ -16,6 +16,7 @@ import (
 
 	"github.com/kballard/go-shellquote"
 	"github.com/rolehop/rolehop/internal/awsenv"
+	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/procgroup"
 )
 
@@ -154,7 +155,7 @@ func stopped(ctx context.Context, prog string, timeout time.Duration) error {
 		return fmt.Errorf("auth provider %s was stopped: %w", prog, context.Cause(ctx))
 	}
 	return fmt.Errorf("auth provider %s did not finish within %s and was stopped; raise --auth-provider-timeout if it needs longer",
-		prog, shortDuration(timeout))
+		prog, display.Duration(timeout))
 }
 
 // exitFailure is the error for a provider that failed, with the tail of its stderr.
@@ -205,18 +206,6 @@ func displayName(name string) string {
 		return strconv.Quote(name)
 	}
 	return name
-}
-
-// shortDuration formats d without the zero units time.Duration.String adds, "5m" for 5m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // limitedBuffer keeps what is written to it, up to maxStdout bytes. It does not embed its
@@ -305,7 +294,7 @@ func tidyLine(line string) string {
 		}
 		return r
 	}, line)
-	line = strings.Join(strings.Fields(line), " ")
+	line = display.OneLine(line)
 	if runes := []rune(line); len(runes) > limit {
 		line = string(runes[:limit]) + "…"
 	}

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/agext/levenshtein"
+	"github.com/rolehop/rolehop/internal/shellenv"
 )
 
 // Parse reads the provider's output: one JSON object in the schema Terragrunt documents for
@@ -330,7 +331,7 @@ func (p *parser) envs(path string) ([]Env, error) {
 		switch {
 		case seen[name]:
 			return nil, fmt.Errorf("%s: given twice", path)
-		case !validName(name):
+		case !shellenv.ValidName(name):
 			return nil, fmt.Errorf("%s: not a valid variable name", path)
 		}
 		seen[name] = true

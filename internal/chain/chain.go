@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/rolehop/rolehop/internal/credcache"
 	"github.com/rolehop/rolehop/internal/credcheck"
+	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/mfa"
 	"github.com/rolehop/rolehop/internal/plan"
 )
@@ -95,6 +96,9 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 		// AWS_WEB_IDENTITY_TOKEN_FILE without AWS_ROLE_ARN).
 		opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
 	}
+	// The SDK reads the process environment itself here, not o.LookupEnv (AWS_PROFILE, the
+	// shared files' paths, AWS_ACCESS_KEY_ID...), and so do the processcreds and ssocreds
+	// providers it builds for a profile's credential_process and SSO: it takes no other source.
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, profileError(p, err)
@@ -166,7 +170,7 @@ func (c *Chain) mfaSession(m *plan.MFA, codes plan.CodeSource) {
 		timeout: c.timeout, codes: codes, serial: m.Serial}
 	s.inner = &mfa.Session{Client: &checkedSTS{client: client, now: time.Now}, Serial: m.Serial, Duration: m.SessionDuration, Codes: s}
 	c.add(s, []string{"mfa_serial=" + m.Serial, "mfa_duration=" + m.SessionDuration.String()},
-		fmt.Sprintf("MFA session %s for %s", m.Serial, plan.FormatDuration(m.SessionDuration)))
+		fmt.Sprintf("MFA session %s for %s", m.Serial, display.Duration(m.SessionDuration)))
 }
 
 // add puts a step at the end of the chain, behind the cache when there is one.
@@ -254,7 +258,7 @@ func (c *Chain) hop(i int, h *plan.Hop, codes plan.CodeSource) {
 			}
 		})
 	}
-	c.add(s, parts, fmt.Sprintf("%s %s as %s for %s", h.API(), arn, h.SessionName, plan.FormatDuration(h.Duration)))
+	c.add(s, parts, fmt.Sprintf("%s %s as %s for %s", h.API(), arn, h.SessionName, display.Duration(h.Duration)))
 	c.role = &h.Role
 }
 
@@ -316,12 +320,12 @@ func (s *step) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		if err != nil {
 			return creds, &BaseError{Source: s.label, Err: err}
 		}
-		s.log.Debug("base credentials", "source", s.label, "provider", creds.Source, "access_key_id", maskKey(creds.AccessKeyID), "expires", expiry(creds))
+		s.log.Debug("base credentials", "source", s.label, "provider", creds.Source, "access_key_id", display.KeyID(creds.AccessKeyID), "expires", expiry(creds))
 		return creds, nil
 	}
 	attrs := []any{"step", s.label, "api", s.api, "latency", time.Since(start).Round(time.Microsecond), "ok", err == nil}
 	if s.hop != nil {
-		attrs = append(attrs, "session_name", s.hop.SessionName, "duration", plan.FormatDuration(s.hop.Duration))
+		attrs = append(attrs, "session_name", s.hop.SessionName, "duration", display.Duration(s.hop.Duration))
 	}
 	s.log.Debug("sts call", attrs...)
 	if err != nil {
@@ -331,14 +335,6 @@ func (s *step) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		return creds, &HopError{Step: s.label, API: s.api, Err: err, hide: s.secrets(signer)}
 	}
 	return creds, nil
-}
-
-// maskKey shows only the last four characters of an access key ID: enough to tell keys apart.
-func maskKey(id string) string {
-	if len(id) <= 4 {
-		return "****"
-	}
-	return "****" + id[len(id)-4:]
 }
 
 func expiry(c aws.Credentials) string {

@@ -66,11 +66,11 @@ func (a *app) storeOptions(res *settings.Result) (cache *credcache.Cache, keys f
 		if a.mem == nil {
 			a.mem = newMemStore()
 		}
-		cache = credcache.New(a.mem, credcache.Options{MinTTL: minTTL, Log: a.log})
+		cache = credcache.New(a.mem, credcache.Options{MinTTL: minTTL, Log: a.log, LookupEnv: a.sys.LookupEnv})
 	case err != nil:
 		a.log.Debug("credential cache off: no usable secret store", "reason", err.Error())
 	case !res.Store.NoCache:
-		cache = credcache.New(cacheStore{store}, credcache.Options{MinTTL: minTTL, Log: a.log})
+		cache = credcache.New(cacheStore{store}, credcache.Options{MinTTL: minTTL, Log: a.log, LookupEnv: a.sys.LookupEnv})
 	}
 	if needKeys {
 		keys = func(name string) (aws.Credentials, error) {

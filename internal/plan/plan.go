@@ -10,6 +10,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/rolehop/rolehop/internal/display"
 )
 
 // Field names used as keys of Hop.Origin. They match the rolehop.hcl attribute names of an
@@ -152,7 +154,7 @@ func (p *Plan) checkHop(i int) error {
 	}
 	if i > 0 && h.Duration > MaxChainedDuration {
 		return fail(FieldDuration, "duration %s is longer than %s, STS's limit for a role assumed with another role's credentials; use %s or less",
-			FormatDuration(h.Duration), FormatDuration(MaxChainedDuration), FormatDuration(MaxChainedDuration))
+			display.Duration(h.Duration), display.Duration(MaxChainedDuration), display.Duration(MaxChainedDuration))
 	}
 	if i > 0 && h.WebIdentityToken != nil {
 		return fail(FieldWebIdentityToken, "a web identity token can only be used on the first hop")
@@ -196,7 +198,7 @@ func (p *Plan) checkMFA() error {
 		return fmt.Errorf("%s: the first role is assumed with a web identity token (%s), which takes no MFA; drop the MFA serial number or the token",
 			m.Origin, p.Hops[0].Origin[FieldWebIdentityToken])
 	case !m.OnAssume && (m.SessionDuration < 15*time.Minute || m.SessionDuration > 36*time.Hour):
-		return fmt.Errorf("%s: MFA session duration %s is out of range; STS accepts 15m to 36h", m.Origin, FormatDuration(m.SessionDuration))
+		return fmt.Errorf("%s: MFA session duration %s is out of range; STS accepts 15m to 36h", m.Origin, display.Duration(m.SessionDuration))
 	}
 	return nil
 }

@@ -66,18 +66,6 @@ func parseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// FormatDuration writes d compactly: 1h, 1h30m, 15m, 45s.
-func FormatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
-
 // CheckSessionName checks a role session name: 2 to 64 letters, digits or +=,.@_-.
 func CheckSessionName(s string) error {
 	if !isSessionName(s) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rolehop/rolehop/internal/authprovider"
+	"github.com/rolehop/rolehop/internal/display"
 
 	"github.com/rolehop/rolehop/internal/oidctoken"
 	"github.com/rolehop/rolehop/internal/plan"
@@ -89,20 +90,28 @@ func (r *resolver) authProvider(p *plan.Plan) error {
 		r.show(KeyAuthProviderCmd, "(none)", cmd.src)
 		return err
 	}
-	timeout, err := r.lookup(KeyAuthProviderTimeout)
+	timeout, src, err := r.lookupDuration(KeyAuthProviderTimeout, authprovider.DefaultTimeout)
 	if err != nil {
 		return err
 	}
-	ap := &plan.AuthProvider{Command: cmd.raw, Timeout: authprovider.DefaultTimeout, Origin: cmd.src.String()}
-	if timeout.set {
-		if ap.Timeout, err = parseTimeout(timeout.raw); err != nil {
-			return fmt.Errorf("%s: %w", timeout.src, err)
-		}
-	}
-	p.AuthProvider = ap
+	p.AuthProvider = &plan.AuthProvider{Command: cmd.raw, Timeout: timeout, Origin: cmd.src.String()}
 	r.show(KeyAuthProviderCmd, cmd.raw, cmd.src)
-	r.show(KeyAuthProviderTimeout, plan.FormatDuration(ap.Timeout), timeout.src)
+	r.show(KeyAuthProviderTimeout, display.Duration(timeout), src)
 	return nil
+}
+
+// lookupDuration returns the strongest value of the duration setting key, read by
+// parseTimeout, or def when it is not set; and where it came from.
+func (r *resolver) lookupDuration(key string, def time.Duration) (time.Duration, Source, error) {
+	v, err := r.lookup(key)
+	if err != nil || !v.set {
+		return def, v.src, err
+	}
+	d, err := parseTimeout(v.raw)
+	if err != nil {
+		return 0, v.src, fmt.Errorf("%s: %w", v.src, err)
+	}
+	return d, v.src, nil
 }
 
 // parseTimeout reads a positive duration given as seconds or as a Go duration.

@@ -75,7 +75,7 @@ func (r *resolver) fileHops(g globals) ([]plan.Hop, error) {
 
 // fileSource names a position in a file relative to the working directory.
 func (r *resolver) fileSource(pos configfile.Pos) Source {
-	return Source{Kind: File, Name: fmt.Sprintf("%s:%d", r.display(pos.File), pos.Line), Dir: pos.Dir()}
+	return Source{Kind: File, Name: pos.String(), Dir: pos.Dir()}
 }
 
 func (r *resolver) fileValue(f configfile.Field) value {

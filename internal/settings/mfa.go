@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/mfa"
 	"github.com/rolehop/rolehop/internal/plan"
 )
@@ -49,26 +50,19 @@ func (r *resolver) mfa(p *plan.Plan) error {
 	if err := mfa.CheckSerial(sn); err != nil {
 		return fmt.Errorf("%s: %w", serial.src, err)
 	}
-	m := &plan.MFA{Serial: sn, Origin: serial.src.String(), SessionDuration: mfa.DefaultSessionDuration, OnAssume: onAssume}
-	d, err := r.lookup(KeyMFASessionDuration)
-	if err != nil {
+	m := &plan.MFA{Serial: sn, Origin: serial.src.String(), OnAssume: onAssume}
+	if m.SessionDuration, r.mfaDuration, err = r.lookupDuration(KeyMFASessionDuration, mfa.DefaultSessionDuration); err != nil {
 		return err
 	}
-	r.mfaDuration = d.src
-	if d.set {
-		if m.SessionDuration, err = parseTimeout(d.raw); err != nil {
-			return fmt.Errorf("%s: %w", d.src, err)
-		}
-		if m.SessionDuration < mfa.MinSessionDuration || m.SessionDuration > mfa.MaxSessionDuration {
-			return fmt.Errorf("%s: MFA session duration %s is out of range; STS accepts 15m to 36h", d.src, plan.FormatDuration(m.SessionDuration))
-		}
+	if m.SessionDuration < mfa.MinSessionDuration || m.SessionDuration > mfa.MaxSessionDuration {
+		return fmt.Errorf("%s: MFA session duration %s is out of range; STS accepts 15m to 36h", r.mfaDuration, display.Duration(m.SessionDuration))
 	}
 	if onAssume && len(p.Hops) > 0 {
 		p.Hops[0].MFASerial = sn
 		p.Hops[0].Origin[plan.FieldMFASerial] = onSrc.String()
 	}
 	p.MFA = m
-	how := "MFA session (GetSessionToken) for " + plan.FormatDuration(m.SessionDuration)
+	how := "MFA session (GetSessionToken) for " + display.Duration(m.SessionDuration)
 	if onAssume {
 		how = "code sent on the first AssumeRole"
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rolehop/rolehop/internal/configfile"
+	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/secretstore"
 )
@@ -53,29 +54,15 @@ func (r *resolver) store() error {
 		return err
 	}
 	r.show(KeyNoCache, strconv.FormatBool(st.NoCache), src)
-	ttl, err := r.lookup(KeyMinTTL)
-	if err != nil {
+	if st.MinTTL, src, err = r.lookupDuration(KeyMinTTL, 5*time.Minute); err != nil {
 		return err
 	}
-	st.MinTTL = 5 * time.Minute
-	if ttl.set {
-		if st.MinTTL, err = parseTimeout(ttl.raw); err != nil {
-			return fmt.Errorf("%s: %w", ttl.src, err)
-		}
-	}
-	st.MinTTLOrigin = ttl.src.String()
-	r.show(KeyMinTTL, plan.FormatDuration(st.MinTTL), ttl.src)
-	to, err := r.lookup(KeySTSTimeout)
-	if err != nil {
+	st.MinTTLOrigin = src.String()
+	r.show(KeyMinTTL, display.Duration(st.MinTTL), src)
+	if st.STSTimeout, src, err = r.lookupDuration(KeySTSTimeout, 30*time.Second); err != nil {
 		return err
 	}
-	st.STSTimeout = 30 * time.Second
-	if to.set {
-		if st.STSTimeout, err = parseTimeout(to.raw); err != nil {
-			return fmt.Errorf("%s: %w", to.src, err)
-		}
-	}
-	r.show(KeySTSTimeout, plan.FormatDuration(st.STSTimeout), to.src)
+	r.show(KeySTSTimeout, display.Duration(st.STSTimeout), src)
 	if st.Server, src, err = r.lookupBool(KeyServer); err != nil {
 		return err
 	}
@@ -104,7 +91,7 @@ func (r *resolver) checkMinTTL(p *plan.Plan) error {
 	}
 	fail := func(what string, d time.Duration, origin, of string) error {
 		return fmt.Errorf("%s: %s is not shorter than %s %s (%s)%s; the cache could never be used; lower --min-ttl",
-			st.MinTTLOrigin, plan.FormatDuration(st.MinTTL), what, plan.FormatDuration(d), origin, of)
+			st.MinTTLOrigin, display.Duration(st.MinTTL), what, display.Duration(d), origin, of)
 	}
 	if m := p.MFA; m != nil && !m.OnAssume && st.MinTTL >= m.SessionDuration {
 		return fail("the MFA session duration", m.SessionDuration, r.mfaDuration.String(), "")
