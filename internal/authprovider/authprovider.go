@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/rolehop/rolehop/internal/shellenv"
 )
 
 // Result is what an auth provider said.
@@ -127,7 +129,7 @@ func checkWritable(creds Credentials, envs []Env) error {
 	seen := make(map[string]bool, len(envs))
 	for _, e := range envs {
 		path := fieldPath(keyEnvs, e.Name)
-		if !validName(e.Name) {
+		if !shellenv.ValidName(e.Name) {
 			return fmt.Errorf("%s: not a valid variable name", path)
 		}
 		if seen[e.Name] {
@@ -157,15 +159,4 @@ func checkText(s string) error {
 // sortEnvs sorts envs by name.
 func sortEnvs(envs []Env) {
 	slices.SortFunc(envs, func(a, b Env) int { return strings.Compare(a.Name, b.Name) })
-}
-
-// validName reports whether name is a variable name a shell can set: a letter or underscore,
-// then letters, digits and underscores.
-func validName(name string) bool {
-	for i, r := range name {
-		if !(r == '_' || 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || i > 0 && '0' <= r && r <= '9') {
-			return false
-		}
-	}
-	return name != ""
 }

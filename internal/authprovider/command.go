@@ -14,6 +14,7 @@ import (
 	"unicode"
 
 	"github.com/kballard/go-shellquote"
+	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/proc"
 )
 
@@ -117,7 +118,7 @@ func failure(prog string, timeout time.Duration, err error, tail string) error {
 		return fmt.Errorf("auth provider %s was stopped: %w", prog, stopped.Cause)
 	case errors.Is(err, proc.ErrTimeout):
 		return fmt.Errorf("auth provider %s did not finish within %s and was stopped; raise --auth-provider-timeout if it needs longer",
-			prog, shortDuration(timeout))
+			prog, display.Duration(timeout))
 	case errors.Is(err, proc.ErrTooMuchOutput):
 		return fmt.Errorf("auth provider %s wrote more than 1 MiB to stdout; it must print one JSON object", prog)
 	case errors.As(err, &exitErr):
@@ -151,18 +152,6 @@ func displayName(name string) string {
 		return strconv.Quote(name)
 	}
 	return name
-}
-
-// shortDuration formats d without the zero units time.Duration.String adds, "5m" for 5m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // tailWriter passes what is written to it on to live, and keeps the last stderrLines lines
@@ -234,7 +223,7 @@ func tidyLine(line string) string {
 		}
 		return r
 	}, line)
-	line = strings.Join(strings.Fields(line), " ")
+	line = display.OneLine(line)
 	if runes := []rune(line); len(runes) > limit {
 		line = string(runes[:limit]) + "…"
 	}

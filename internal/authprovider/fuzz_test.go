@@ -66,8 +66,10 @@ func checkRoundTrip(t *testing.T, r *authprovider.Result) {
 }
 
 // disguiseValues changes every letter and digit of the string values in output (strings that
-// are not object keys), outside escape sequences: letters change case, digits go up by one.
-// That keeps the output exactly as valid, and every value as empty or not, as it was.
+// are not object keys), outside valid escape sequences: letters change case, digits go up by
+// one. That keeps the output exactly as valid, and every value as empty or not, as it was. The
+// character after a backslash changes too when it makes no valid escape either way (\s, \S),
+// since a message quoting it would show a byte of the value.
 func disguiseValues(output string) string {
 	b := []byte(output)
 	for i := 0; i < len(b); i++ {
@@ -88,8 +90,11 @@ func disguiseValues(output string) string {
 			for j := i + 1; j < end; j++ {
 				if b[j] == '\\' {
 					j++
-					if j < end && b[j] == 'u' {
+					switch {
+					case j < end && b[j] == 'u':
 						j += 4
+					case j < end && !isEscape(b[j]) && !isEscape(disguise(b[j])):
+						b[j] = disguise(b[j])
 					}
 					continue
 				}
@@ -102,6 +107,11 @@ func disguiseValues(output string) string {
 		panic("disguiseValues changed the validity of UTF-8")
 	}
 	return string(b)
+}
+
+// isEscape reports whether c may follow a backslash in a JSON string.
+func isEscape(c byte) bool {
+	return strings.IndexByte(`"\/bfnrtu`, c) >= 0
 }
 
 // isKey reports whether a string followed by rest is an object key.

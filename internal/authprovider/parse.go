@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/agext/levenshtein"
+	"github.com/rolehop/rolehop/internal/shellenv"
 )
 
 // Parse reads the provider's output: one JSON object in the schema Terragrunt documents for
@@ -39,73 +40,6 @@ func Parse(data []byte) (*Result, error) {
 	dec.UseNumber()
 	p := &parser{dec: dec}
 	return p.result()
-}
-
-// checkSyntax checks that data is well-formed JSON holding one value, and says where it is
-// not. encoding/json's own messages quote the offending character, which could be part of a
-// secret, so that is left out.
-func checkSyntax(data []byte) error {
-	if !utf8.Valid(data) {
-		at := 0
-		for at < len(data) {
-			r, size := utf8.DecodeRune(data[at:])
-			if r == utf8.RuneError && size <= 1 {
-				break
-			}
-			at += size
-		}
-		return fmt.Errorf("invalid JSON at %s: not valid UTF-8", position(data, at))
-	}
-	var raw json.RawMessage
-	err := json.Unmarshal(data, &raw)
-	var syntax *json.SyntaxError
-	switch {
-	case err == nil:
-		return nil
-	case !errors.As(err, &syntax):
-		return errors.New("invalid JSON")
-	}
-	// Offset counts the bytes read up to and including the one at fault.
-	at := min(max(int(syntax.Offset)-1, 0), len(data))
-	msg := syntax.Error()
-	switch {
-	case msg == "unexpected end of JSON input":
-		return fmt.Errorf("invalid JSON at %s: unexpected end of input", position(data, len(data)))
-	case strings.HasSuffix(msg, " after top-level value"):
-		return fmt.Errorf("unexpected data after the JSON object at %s", position(data, at))
-	}
-	if rest, ok := strings.CutPrefix(msg, "invalid character "); ok {
-		if context, ok := strings.CutPrefix(rest, "' ' "); ok && at == len(data)-1 && data[at] != ' ' {
-			// encoding/json reports the end of input inside a literal as a space after it.
-			return fmt.Errorf("invalid JSON at %s: unexpected end of input %s", position(data, len(data)), context)
-		}
-		if context, ok := cutQuotedChar(rest); ok {
-			if context == "exceeded max depth" {
-				return fmt.Errorf("invalid JSON at %s: nested too deeply", position(data, at))
-			}
-			return fmt.Errorf("invalid JSON at %s: unexpected character %s", position(data, at), context)
-		}
-	}
-	if strings.ContainsAny(msg, `'"`) {
-		return fmt.Errorf("invalid JSON at %s", position(data, at))
-	}
-	return fmt.Errorf("invalid JSON at %s: %s", position(data, at), msg)
-}
-
-// cutQuotedChar removes the quoted character that starts s, as in `'x' looking for ...`.
-func cutQuotedChar(s string) (rest string, ok bool) {
-	if !strings.HasPrefix(s, "'") {
-		return "", false
-	}
-	for i := 1; i < len(s); i++ {
-		switch s[i] {
-		case '\\':
-			i++
-		case '\'':
-			return strings.TrimPrefix(s[i+1:], " "), true
-		}
-	}
-	return "", false
 }
 
 // position describes where byte offset at lies in data, as a line and a column counted in
@@ -330,7 +264,7 @@ func (p *parser) envs(path string) ([]Env, error) {
 		switch {
 		case seen[name]:
 			return nil, fmt.Errorf("%s: given twice", path)
-		case !validName(name):
+		case !shellenv.ValidName(name):
 			return nil, fmt.Errorf("%s: not a valid variable name", path)
 		}
 		seen[name] = true

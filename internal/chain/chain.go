@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/rolehop/rolehop/internal/credcache"
 	"github.com/rolehop/rolehop/internal/credcheck"
+	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/settings/spec"
 )
@@ -91,6 +92,9 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 		// AWS_WEB_IDENTITY_TOKEN_FILE without AWS_ROLE_ARN).
 		opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
 	}
+	// The SDK reads the process environment itself here, not o.LookupEnv (AWS_PROFILE, the
+	// shared files' paths, AWS_ACCESS_KEY_ID...), and so do the processcreds and ssocreds
+	// providers it builds for a profile's credential_process and SSO: it takes no other source.
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, profileError(p, err)
@@ -164,7 +168,7 @@ func (c *Chain) mfaSession(m *plan.MFA, codes plan.CodeSource) {
 		client: &checkedSTS{client: client, now: time.Now}, duration: m.SessionDuration,
 	}
 	c.add(s, []string{"mfa_serial=" + m.Serial, "mfa_duration=" + m.SessionDuration.String()},
-		fmt.Sprintf("MFA session %s for %s", m.Serial, plan.FormatDuration(m.SessionDuration)))
+		fmt.Sprintf("MFA session %s for %s", m.Serial, display.Duration(m.SessionDuration)))
 }
 
 // add puts a step at the end of the chain, behind the cache when there is one.
@@ -219,7 +223,7 @@ func (c *Chain) check(creds aws.Credentials) error {
 func (c *Chain) hop(i int, h *plan.Hop, codes plan.CodeSource) {
 	client := sts.NewFromConfig(c.cfg, func(o *sts.Options) { o.Credentials = c.creds })
 	call := stsCall{label: hopLabel(i, h), api: h.API(), signer: c.creds, timeout: c.timeout, log: c.log,
-		attrs: []any{"session_name", h.SessionName, "duration", plan.FormatDuration(h.Duration)}}
+		attrs: []any{"session_name", h.SessionName, "duration", display.Duration(h.Duration)}}
 	parts := hopParts(i, h)
 	var s aws.CredentialsProvider
 	if h.WebIdentityToken != nil {
@@ -236,16 +240,8 @@ func (c *Chain) hop(i int, h *plan.Hop, codes plan.CodeSource) {
 		}
 		s = &assumeStep{call: call, client: &checkedSTS{client: client, role: h.Role, now: time.Now}, hop: h}
 	}
-	c.add(s, parts, fmt.Sprintf("%s %s as %s for %s", h.API(), h.Role, h.SessionName, plan.FormatDuration(h.Duration)))
+	c.add(s, parts, fmt.Sprintf("%s %s as %s for %s", h.API(), h.Role, h.SessionName, display.Duration(h.Duration)))
 	c.role = &h.Role
-}
-
-// maskKey shows only the last four characters of an access key ID: enough to tell keys apart.
-func maskKey(id string) string {
-	if len(id) <= 4 {
-		return "****"
-	}
-	return "****" + id[len(id)-4:]
 }
 
 func expiry(c aws.Credentials) string {

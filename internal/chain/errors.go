@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go"
 	"github.com/rolehop/rolehop/internal/credcache"
+	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/plan"
 )
 
@@ -85,7 +86,7 @@ func (e *timeoutError) Unwrap() error { return e.err }
 func describe(err error, hide []string) string {
 	var te *tokenError
 	if errors.As(err, &te) {
-		return "web identity token: " + oneLine(te.Error())
+		return "web identity token: " + display.OneLine(te.Error())
 	}
 	var re *refusedError
 	if errors.As(err, &re) {
@@ -98,7 +99,7 @@ func describe(err error, hide []string) string {
 		if d := describe(to.err, hide); !strings.Contains(d, "context deadline exceeded") {
 			last = d
 		}
-		return fmt.Sprintf("STS did not answer within %s, retries included (last: %s); check the network, or raise --sts-timeout", plan.FormatDuration(to.after), last)
+		return fmt.Sprintf("STS did not answer within %s, retries included (last: %s); check the network, or raise --sts-timeout", display.Duration(to.after), last)
 	}
 	var big *bodyTooLargeError
 	if errors.As(err, &big) {
@@ -149,7 +150,7 @@ type BaseError struct {
 }
 
 func (e *BaseError) Error() string {
-	cause := oneLine(e.Err.Error())
+	cause := display.OneLine(e.Err.Error())
 	if strings.Contains(cause, "EC2 IMDS") || strings.Contains(cause, "no EC2 IMDS role") {
 		cause = "no credentials found in the environment, shared files, SSO or instance metadata"
 	}
@@ -182,9 +183,5 @@ func profileError(p *plan.Plan, err error) error {
 	if errors.As(err, &missing) {
 		return fmt.Errorf("%s: profile %q is not in the AWS config or credentials file; check the name (aws configure list-profiles)", p.ProfileOrigin, p.Profile)
 	}
-	return fmt.Errorf("load AWS configuration: %s", oneLine(err.Error()))
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return fmt.Errorf("load AWS configuration: %s", display.OneLine(err.Error()))
 }

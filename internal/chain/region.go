@@ -36,7 +36,7 @@ func checkProfileRegion(ctx context.Context, p *plan.Plan, region string) error 
 }
 
 // sharedFile returns the path of a shared AWS file, from the variable env when it is set, and
-// how messages show it.
+// how messages show it. It reads the process environment, as the SDK that read the file did.
 func sharedFile(env, path, shown string) (string, string) {
 	if v := os.Getenv(env); v != "" {
 		return v, v

@@ -3,6 +3,7 @@ package chain
 import (
 	"context"
 	"fmt"
+	"github.com/rolehop/rolehop/internal/display"
 	"log/slog"
 	"time"
 
@@ -31,7 +32,7 @@ func (b *baseStep) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if err != nil {
 		return aws.Credentials{}, &BaseError{Source: b.label, Err: err}
 	}
-	b.log.Debug("base credentials", "source", b.label, "provider", creds.Source, "access_key_id", maskKey(creds.AccessKeyID), "expires", expiry(creds))
+	b.log.Debug("base credentials", "source", b.label, "provider", creds.Source, "access_key_id", display.KeyID(creds.AccessKeyID), "expires", expiry(creds))
 	return creds, nil
 }
 

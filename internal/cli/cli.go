@@ -8,7 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
+
+	"github.com/rolehop/rolehop/internal/display"
 )
 
 // Exit statuses rolehop's own commands return. exec also passes on the command's status and
@@ -103,6 +104,6 @@ func Main(ctx context.Context, sys System) int {
 	case cmd.Name() == "exec":
 		code = ExitExecFailure
 	}
-	fmt.Fprintf(sys.Stderr, "rolehop: %s\n", strings.Join(strings.Fields(err.Error()), " "))
+	fmt.Fprintf(sys.Stderr, "rolehop: %s\n", display.OneLine(err.Error()))
 	return code
 }

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/rolehop/rolehop/internal/authprovider"
+	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/settings"
 	"github.com/rolehop/rolehop/internal/settings/spec"
@@ -102,10 +103,10 @@ func writeConfigText(w io.Writer, res *settings.Result) error {
 	if ap := p.AuthProvider; ap != nil {
 		fmt.Fprintf(w, "  auth provider: %s runs first (%s, stopped after %s); what it prints may replace the base\n"+
 			"    credentials (awsCredentials), add a first role before the hops below (awsRole), and add\n"+
-			"    variables for the command (envs)\n", authprovider.Program(ap.Command), ap.Origin, plan.FormatDuration(ap.Timeout))
+			"    variables for the command (envs)\n", authprovider.Program(ap.Command), ap.Origin, display.Duration(ap.Timeout))
 	}
 	if m := p.MFA; m != nil && !m.OnAssume {
-		fmt.Fprintf(w, "  MFA session: GetSessionToken with %s for %s (%s; code %s)\n", m.Serial, plan.FormatDuration(m.SessionDuration), m.Origin, p.Codes)
+		fmt.Fprintf(w, "  MFA session: GetSessionToken with %s for %s (%s; code %s)\n", m.Serial, display.Duration(m.SessionDuration), m.Origin, p.Codes)
 	}
 	for i := range p.Hops {
 		writeHop(w, i, &p.Hops[i])
@@ -156,7 +157,7 @@ type hopField struct{ name, value string }
 func hopFields(h *plan.Hop) []hopField {
 	fields := []hopField{
 		{plan.FieldSessionName, h.SessionName},
-		{plan.FieldDuration, plan.FormatDuration(h.Duration)},
+		{plan.FieldDuration, display.Duration(h.Duration)},
 	}
 	add := func(name, v string) {
 		if v != "" {
@@ -213,7 +214,7 @@ func writeConfigJSON(w io.Writer, res *settings.Result) error {
 		out.Trust = append(out.Trust, trustJSON{File: f.File, Trusted: f.Trusted, Why: f.Why})
 	}
 	if ap := res.Plan.AuthProvider; ap != nil {
-		out.AuthProvider = &providerJSON{Program: authprovider.Program(ap.Command), Source: ap.Origin.String(), Timeout: plan.FormatDuration(ap.Timeout)}
+		out.AuthProvider = &providerJSON{Program: authprovider.Program(ap.Command), Source: ap.Origin.String(), Timeout: display.Duration(ap.Timeout)}
 	}
 	if out.Files == nil {
 		out.Files = []string{}

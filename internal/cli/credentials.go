@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/secretstore"
 	"github.com/rolehop/rolehop/internal/tty"
 	"github.com/spf13/cobra"
@@ -46,7 +47,7 @@ credentials with --credentials NAME.`,
 			if err := store.AddCredentials(args[0], creds); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out(cmd), "stored %q (%s) in the %s secret store\n", args[0], keyEnd(creds.AccessKeyID), store.Backend())
+			fmt.Fprintf(a.out(cmd), "stored %q (%s) in the %s secret store\n", args[0], display.KeyID(creds.AccessKeyID), store.Backend())
 			return nil
 		},
 	})
@@ -116,11 +117,4 @@ func (a *app) readKeys(fromEnv bool) (secretstore.Credentials, error) {
 		return secretstore.Credentials{}, err
 	}
 	return secretstore.Credentials{AccessKeyID: id, SecretAccessKey: secret}, nil
-}
-
-func keyEnd(id string) string {
-	if len(id) < 4 {
-		return "****"
-	}
-	return "****" + id[len(id)-4:]
 }

@@ -15,10 +15,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/rolehop/rolehop/internal/display"
 )
 
 // FileName is the name of the files that Discover looks for.
@@ -28,7 +28,7 @@ const FileName = "rolehop.hcl"
 type Pos struct {
 	// File is the absolute path of the file.
 	File string
-	// Display is File relative to the working directory at load time when
+	// Display is File relative to the working directory (Options.Dir) when
 	// that is shorter, else File; it is what errors show.
 	Display string
 	// Line and Column start at 1.
@@ -79,12 +79,22 @@ type Role struct {
 	PolicyARNsPos        Pos
 }
 
+// Options is what reading rolehop.hcl files takes from the process that reads them.
+type Options struct {
+	// Dir is the working directory, an absolute path: relative paths given to Discover and
+	// Load are taken from it, and messages show paths relative to it when that is shorter.
+	// With "", relative paths are an error and messages show absolute paths.
+	Dir string
+	// LookupEnv looks up environment variables for get_env; nil means none is set.
+	LookupEnv func(string) (string, bool)
+}
+
 // Config is the merged view of the files that apply. Its methods may be
 // called concurrently.
 type Config struct {
 	files  []*file // nearest first
 	env    func(string) (string, bool)
-	cwd    string // "" when unknown; display paths are then absolute
+	dir    string // the working directory, or ""
 	schema schema
 }
 
@@ -100,11 +110,10 @@ type file struct {
 }
 
 // Discover loads every FileName from dir up to the filesystem root, nearest
-// first, stopping after a file that sets root = true. env looks up
-// environment variables for get_env; nil means os.LookupEnv.
-func Discover(dir string, env func(string) (string, bool)) (*Config, error) {
-	c := newConfig(env)
-	d, err := filepath.Abs(dir)
+// first, stopping after a file that sets root = true.
+func Discover(dir string, o Options) (*Config, error) {
+	c := newConfig(o)
+	d, err := c.abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("find %s files: %w", FileName, err)
 	}
@@ -161,10 +170,10 @@ func Nearest(dir string) (path string, ok bool, err error) {
 }
 
 // Load loads exactly the file at path, whatever its name, and no other; root
-// is not evaluated. env is as for Discover.
-func Load(path string, env func(string) (string, bool)) (*Config, error) {
-	c := newConfig(env)
-	abs, err := filepath.Abs(path)
+// is not evaluated.
+func Load(path string, o Options) (*Config, error) {
+	c := newConfig(o)
+	abs, err := c.abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
@@ -180,13 +189,23 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 	return c, nil
 }
 
-func newConfig(env func(string) (string, bool)) *Config {
+func newConfig(o Options) *Config {
+	env := o.LookupEnv
 	if env == nil {
-		env = os.LookupEnv
+		env = func(string) (string, bool) { return "", false }
 	}
-	// Without a working directory, display paths are simply absolute.
-	cwd, _ := os.Getwd()
-	return &Config{env: env, cwd: cwd, schema: newSchema()}
+	return &Config{env: env, dir: o.Dir, schema: newSchema()}
+}
+
+// abs returns path made absolute against the working directory.
+func (c *Config) abs(path string) (string, error) {
+	switch {
+	case filepath.IsAbs(path):
+		return filepath.Clean(path), nil
+	case !filepath.IsAbs(c.dir):
+		return "", fmt.Errorf("%s is a relative path, and the working directory is not known", path)
+	}
+	return filepath.Join(c.dir, path), nil
 }
 
 // Files returns the absolute paths of the files read, nearest first.
@@ -304,7 +323,7 @@ func (c *Config) isRoot(f *file) (bool, error) {
 
 // parse parses and checks one file without evaluating any expression.
 func (c *Config) parse(path string, src []byte) (*file, error) {
-	f := &file{path: path, display: c.display(path), sum: sha256.Sum256(src)}
+	f := &file{path: path, display: display.Path(path, c.dir), sum: sha256.Sum256(src)}
 	if at, deep := tooDeep(src, maxNesting); deep {
 		return nil, f.errorAt(at, fmt.Sprintf("expression nested more than %d levels deep (brackets, braces, parentheses, interpolations and operators); write it more simply", maxNesting))
 	}
@@ -331,26 +350,13 @@ func (c *Config) parse(path string, src []byte) (*file, error) {
 	return f, nil
 }
 
-// display returns path relative to the working directory when that is
-// shorter, else path itself.
-func (c *Config) display(path string) string {
-	if c.cwd == "" {
-		return path
-	}
-	rel, err := filepath.Rel(c.cwd, path)
-	if err != nil || len(rel) >= len(path) {
-		return path
-	}
-	return rel
-}
-
 // readError reports a failure to read a config file, naming it.
 func (c *Config) readError(path string, err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
-	return fmt.Errorf("%s: %w", c.display(path), err)
+	return fmt.Errorf("%s: %w", display.Path(path, c.dir), err)
 }
 
 func (f *file) pos(p hcl.Pos) Pos {
@@ -359,11 +365,5 @@ func (f *file) pos(p hcl.Pos) Pos {
 
 // errorAt returns the one-line error "<file>:<line>:<column>: <msg>".
 func (f *file) errorAt(p hcl.Pos, msg string) error {
-	return fmt.Errorf("%s:%d:%d: %s", f.display, p.Line, p.Column, oneLine(msg))
-}
-
-// oneLine collapses every run of white space, newlines included, to a single
-// space.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return fmt.Errorf("%s:%d:%d: %s", f.display, p.Line, p.Column, display.OneLine(msg))
 }

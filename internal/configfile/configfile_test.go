@@ -33,6 +33,17 @@ func tree(t *testing.T, files map[string]string) string {
 	return root
 }
 
+// here returns the Options of a run in the working directory the test is in, with the
+// environment variables vars.
+func here(t testing.TB, vars map[string]string) Options {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Options{Dir: dir, LookupEnv: envOf(vars)}
+}
+
 func envOf(vars map[string]string) func(string) (string, bool) {
 	return func(name string) (string, bool) {
 		v, ok := vars[name]
@@ -45,7 +56,7 @@ func envOf(vars map[string]string) func(string) (string, bool) {
 func loadOne(t *testing.T, src string, env map[string]string) (*Config, string) {
 	t.Helper()
 	root := tree(t, map[string]string{FileName: src})
-	c, err := Load(FileName, envOf(env))
+	c, err := Load(FileName, here(t, env))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -226,7 +237,7 @@ iam_assume_role_duration = 3600
 		"a/b/rolehop.hcl": "# leaf\niam_assume_role_session_name = \"leaf\"\niam_assume_role_duration = \"2h\"\n",
 		"a/b/c/README":    "no config here",
 	})
-	c, err := Discover("a/b/c", nil)
+	c, err := Discover("a/b/c", here(t, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +290,7 @@ func TestDiscoverRoot(t *testing.T) {
 				"inner/rolehop.hcl":   tt.innerRoot + "\nprofile = \"inner\"\n",
 				"inner/x/rolehop.hcl": "iam_role = \"arn:aws:iam::111111111111:role/x\"\n",
 			})
-			c, err := Discover(filepath.Join(root, "inner", "x"), nil)
+			c, err := Discover(filepath.Join(root, "inner", "x"), here(t, nil))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -320,7 +331,7 @@ func TestChainNearestSpellingWins(t *testing.T) {
 				"rolehop.hcl":       "root = true\n" + tt.parent,
 				"child/rolehop.hcl": tt.child,
 			})
-			c, err := Discover("child", envOf(nil))
+			c, err := Discover("child", here(t, nil))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -445,7 +456,7 @@ func TestErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tree(t, map[string]string{FileName: tt.src})
-			c, err := Load(FileName, envOf(nil))
+			c, err := Load(FileName, here(t, nil))
 			if tt.eval == nil {
 				if err == nil || err.Error() != tt.want {
 					t.Fatalf("Load() error = %v\nwant %s", err, tt.want)
@@ -484,7 +495,7 @@ func TestDisplayPaths(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
 			t.Chdir(tt.cwd)
-			c, err := Discover(filepath.Join(root, "x"), nil)
+			c, err := Discover(filepath.Join(root, "x"), here(t, nil))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -500,6 +511,39 @@ func TestDisplayPaths(t *testing.T) {
 	}
 }
 
+// TestOptionsNotProcess checks that the working directory and the environment are the ones
+// the caller gives, not the process's: the process may be anywhere, and a test or a library
+// caller may read files for another directory.
+func TestOptionsNotProcess(t *testing.T) {
+	root := tree(t, map[string]string{
+		"sub/custom.hcl":  "profile = \"custom\"\nregion = get_env(\"ROLEHOP_TEST_REGION\", \"eu-west-1\")\n",
+		"sub/rolehop.hcl": "root = true\nprofile = \"sub\"\n",
+	})
+	t.Chdir(t.TempDir())
+	t.Setenv("ROLEHOP_TEST_REGION", "us-east-1")
+	o := Options{Dir: root}
+
+	c, err := Load("sub/custom.hcl", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, pos, ok, err := c.String("profile"); err != nil || !ok || got != "custom" || pos.String() != "sub/custom.hcl:1" || pos.File != filepath.Join(root, "sub", "custom.hcl") {
+		t.Errorf("Load: String(profile) = %q, %+v, %v, %v; want custom from sub/custom.hcl:1", got, pos, ok, err)
+	}
+	if got, _, _, err := c.String("region"); err != nil || got != "eu-west-1" {
+		t.Errorf("get_env read the process environment: region = %q, %v; want the default eu-west-1", got, err)
+	}
+	if c, err := Discover("sub", o); err != nil || !reflect.DeepEqual(c.Files(), []string{filepath.Join(root, "sub", FileName)}) {
+		t.Errorf("Discover(sub) = %v; want %s", err, filepath.Join(root, "sub", FileName))
+	}
+	if _, err := Load("nope.hcl", o); err == nil || err.Error() != "nope.hcl: no such file or directory" {
+		t.Errorf("Load(nope.hcl) error = %v, want the path relative to Options.Dir", err)
+	}
+	if _, err := Load("sub/custom.hcl", Options{}); err == nil || err.Error() != "load sub/custom.hcl: sub/custom.hcl is a relative path, and the working directory is not known" {
+		t.Errorf("Load without a working directory: error = %v", err)
+	}
+}
+
 func TestParentFileErrorShowsItsPath(t *testing.T) {
 	root := tree(t, map[string]string{
 		"rolehop.hcl":          "root = true\nregion = \"eu-west-1\"\n",
@@ -507,7 +551,7 @@ func TestParentFileErrorShowsItsPath(t *testing.T) {
 		"acct/sub/rolehop.hcl": "profile = \"dev\"\n",
 	})
 	t.Chdir(filepath.Join(root, "acct", "sub"))
-	_, err := Discover(".", nil)
+	_, err := Discover(".", here(t, nil))
 	if want := `../rolehop.hcl:1:1: unsupported argument "regoin"; did you mean "region"?`; err == nil || err.Error() != want {
 		t.Errorf("Discover() error = %v, want %s", err, want)
 	}
@@ -524,7 +568,7 @@ func TestFileIsRelativeToItsConfigFile(t *testing.T) {
 		"elsewhere/README": "",
 	})
 	t.Chdir(filepath.Join(root, "elsewhere"))
-	c, err := Discover(filepath.Join(root, "acct"), nil)
+	c, err := Discover(filepath.Join(root, "acct"), here(t, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -552,7 +596,7 @@ profile = get_env("UNSET")
 `,
 		"acct/rolehop.hcl": "region = \"eu-west-1\"\nassume_role {\n  role_arn = \"arn\"\n}\n",
 	})
-	c, err := Discover("acct", envOf(nil))
+	c, err := Discover("acct", here(t, nil))
 	if err != nil {
 		t.Fatalf("Discover: %v", err)
 	}
@@ -575,7 +619,7 @@ func TestLoad(t *testing.T) {
 		"sub/rolehop.hcl": "iam_role = \"sub\"\n",
 		"sub/custom.hcl":  "profile = \"custom\"\n",
 	})
-	c, err := Load("sub/custom.hcl", nil)
+	c, err := Load("sub/custom.hcl", here(t, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -602,7 +646,7 @@ func TestLoadErrors(t *testing.T) {
 		{"sub", "sub: is a directory"},
 	}
 	for _, tt := range tests {
-		if _, err := Load(tt.path, nil); err == nil || err.Error() != tt.want {
+		if _, err := Load(tt.path, here(t, nil)); err == nil || err.Error() != tt.want {
 			t.Errorf("Load(%q) error = %v, want %s", tt.path, err, tt.want)
 		}
 	}
@@ -716,7 +760,7 @@ func TestErrorsHideSecrets(t *testing.T) {
 				FileName:    "iam_web_identity_token = " + expr + "\n",
 				"token.txt": secret + "\n",
 			})
-			c, err := Load(FileName, envOf(map[string]string{"TOKEN": secret}))
+			c, err := Load(FileName, here(t, map[string]string{"TOKEN": secret}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -763,7 +807,7 @@ func TestPosZero(t *testing.T) {
 func TestSum(t *testing.T) {
 	const near, far = `region = "eu-west-1"`, `root = true`
 	root := tree(t, map[string]string{"a/" + FileName: near, FileName: far})
-	c, err := Discover(filepath.Join(root, "a"), envOf(nil))
+	c, err := Discover(filepath.Join(root, "a"), here(t, nil))
 	if err != nil {
 		t.Fatal(err)
 	}

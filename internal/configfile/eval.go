@@ -4,11 +4,9 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"math/big"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/rolehop/rolehop/internal/display"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
@@ -195,7 +194,7 @@ func redact(msg string, read []string) string {
 func (c *Config) functions(f *file, read *[]string) map[string]function.Function {
 	return map[string]function.Function{
 		"get_env": getEnvFunc(c.env, read),
-		"file":    fileFunc(filepath.Dir(f.path), c.display, read),
+		"file":    fileFunc(filepath.Dir(f.path), c.dir, read),
 		"length":  lengthFunc(),
 
 		"abs":        stdlib.AbsoluteFunc,
@@ -274,8 +273,9 @@ func getEnvFunc(env func(string) (string, bool), read *[]string) function.Functi
 }
 
 // fileFunc is file(path), which reads a UTF-8 file; relative paths are
-// relative to dir. display shortens paths for errors.
-func fileFunc(dir string, display func(string) string, read *[]string) function.Function {
+// relative to dir, the directory of the rolehop.hcl that calls it. Errors show
+// paths relative to the working directory wd.
+func fileFunc(dir, wd string, read *[]string) function.Function {
 	return function.New(&function.Spec{
 		Description: "Returns the contents of a file.",
 		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
@@ -285,37 +285,21 @@ func fileFunc(dir string, display func(string) string, read *[]string) function.
 			if !filepath.IsAbs(path) {
 				path = filepath.Join(dir, path)
 			}
-			b, err := readLimited(path)
+			b, err := readLimited(path, maxReadSize, fmt.Sprintf("larger than %d bytes", maxReadSize))
 			if err != nil {
 				var pe *fs.PathError
 				if errors.As(err, &pe) {
 					err = pe.Err
 				}
-				return cty.NilVal, fmt.Errorf("read %s: %w", display(path), err)
+				return cty.NilVal, fmt.Errorf("read %s: %w", display.Path(path, wd), err)
 			}
 			if !utf8.Valid(b) {
-				return cty.NilVal, fmt.Errorf("%s is not valid UTF-8", display(path))
+				return cty.NilVal, fmt.Errorf("%s is not valid UTF-8", display.Path(path, wd))
 			}
 			*read = append(*read, string(b))
 			return cty.StringVal(string(b)), nil
 		},
 	})
-}
-
-func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxReadSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxReadSize {
-		return nil, fmt.Errorf("larger than %d bytes", maxReadSize)
-	}
-	return b, nil
 }
 
 // lengthFunc is Terraform's length: the length of a string, list or map.

@@ -70,7 +70,7 @@ func FuzzLoad(f *testing.F) {
 				t.Fatalf("%s: error is not one line starting with %s: %q", what, FileName, msg)
 			}
 		}
-		c, err := Load(FileName, envOf(map[string]string{"AN_OIDC_TOKEN": "tok"}))
+		c, err := Load(FileName, here(t, map[string]string{"AN_OIDC_TOKEN": "tok"}))
 		check("Load", err)
 		if err != nil {
 			return

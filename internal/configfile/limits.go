@@ -2,6 +2,7 @@ package configfile
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,22 +21,28 @@ const (
 	maxNesting = 100
 )
 
-// readFile reads the file at path, failing without reading further once it is larger than
-// maxFileSize.
+// readFile reads the rolehop.hcl at path, failing without reading further once it is larger
+// than maxFileSize.
 func readFile(path string) ([]byte, error) {
+	return readLimited(path, maxFileSize, fmt.Sprintf("larger than %d MiB; a %s holds a few settings, so check that this is the file you meant", maxFileSize>>20, FileName))
+}
+
+// readLimited reads the file at path, failing with the message tooLarge, without reading
+// further, once it is larger than limit bytes.
+func readLimited(path string, limit int, tooLarge string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	b, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(src) > maxFileSize {
-		return nil, fmt.Errorf("larger than %d MiB; a %s holds a few settings, so check that this is the file you meant", maxFileSize>>20, FileName)
+	if len(b) > limit {
+		return nil, errors.New(tooLarge)
 	}
-	return src, nil
+	return b, nil
 }
 
 // nesting is how deeply an expression nests at some point of a file, counted from its

@@ -38,7 +38,7 @@ func TestNestingLimit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tree(t, map[string]string{FileName: tt.src})
-			c, err := Load(FileName, envOf(nil))
+			c, err := Load(FileName, here(t, nil))
 			if err == nil {
 				// Evaluation recurses too: it must not be reached either.
 				_, _, _, err = c.String("region")
@@ -71,7 +71,7 @@ func TestNestingWithinLimit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tree(t, map[string]string{FileName: tt.src})
-			c, err := Load(FileName, envOf(nil))
+			c, err := Load(FileName, here(t, nil))
 			if err != nil {
 				t.Fatalf("Load: %.300v", err)
 			}
@@ -102,20 +102,20 @@ func TestSizeLimit(t *testing.T) {
 		"big/" + FileName: "root = true\n" + padded(maxFileSize+1-len("root = true\n")),
 		"huge.hcl":        strings.Repeat("# padding\n", 5<<20/10),
 	})
-	if c, err := Discover("ok", envOf(nil)); err != nil {
+	if c, err := Discover("ok", here(t, nil)); err != nil {
 		t.Errorf("Discover with a file of exactly 1 MiB: %v", err)
 	} else if v, _, _, err := c.String("region"); v != "eu-west-1" || err != nil {
 		t.Errorf("region = %q, %v", v, err)
 	}
-	if _, err := Discover("big", envOf(nil)); err == nil || err.Error() != "big/rolehop.hcl: "+want {
+	if _, err := Discover("big", here(t, nil)); err == nil || err.Error() != "big/rolehop.hcl: "+want {
 		t.Errorf("Discover error = %v, want big/rolehop.hcl: %s", err, want)
 	}
-	if _, err := Load("huge.hcl", envOf(nil)); err == nil || err.Error() != "huge.hcl: "+want {
+	if _, err := Load("huge.hcl", here(t, nil)); err == nil || err.Error() != "huge.hcl: "+want {
 		t.Errorf("Load error = %v, want huge.hcl: %s", err, want)
 	}
 	// A device that never ends is refused after 1 MiB, not read until memory runs out.
 	if _, err := os.Stat("/dev/zero"); err == nil {
-		if _, err := Load("/dev/zero", envOf(nil)); err == nil || err.Error() != "/dev/zero: "+want {
+		if _, err := Load("/dev/zero", here(t, nil)); err == nil || err.Error() != "/dev/zero: "+want {
 			t.Errorf("Load error = %v, want /dev/zero: %s", err, want)
 		}
 	}

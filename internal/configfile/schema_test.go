@@ -77,5 +77,5 @@ func TestSchemaHasNothingElse(t *testing.T) {
 func loadErr(t *testing.T, src string) (*Config, error) {
 	t.Helper()
 	tree(t, map[string]string{FileName: src})
-	return Load(FileName, envOf(nil))
+	return Load(FileName, here(t, nil))
 }

@@ -41,13 +41,17 @@ type Store interface {
 	Label(key string) (string, error)
 }
 
-// Options configures a Cache. The zero value gives the defaults.
+// Options configures a Cache. The zero value gives the defaults, but for the lock directory,
+// which needs LockDir or LookupEnv.
 type Options struct {
 	// LockDir is the directory for lock files, which hold no secrets. "" means
 	// $XDG_CACHE_HOME/rolehop/locks, or ~/.cache/rolehop/locks. It is created with mode 0700;
 	// a lock directory or file that is a link, a named pipe, another user's, or a directory
 	// others may write is an error (see privfs).
 	LockDir string
+	// LookupEnv reads XDG_CACHE_HOME and HOME for the default LockDir; nil means neither is
+	// set.
+	LookupEnv func(string) (string, bool)
 	// MinTTL is how long cached credentials must still be good for to be used; 0 means
 	// DefaultMinTTL.
 	MinTTL time.Duration
@@ -76,6 +80,7 @@ const (
 type Cache struct {
 	store       Store
 	lockDir     string
+	lookupEnv   func(string) (string, bool)
 	minTTL      time.Duration
 	lockTimeout time.Duration
 	log         *slog.Logger
@@ -87,6 +92,7 @@ func New(store Store, o Options) *Cache {
 	c := &Cache{
 		store:       store,
 		lockDir:     o.LockDir,
+		lookupEnv:   o.LookupEnv,
 		minTTL:      o.MinTTL,
 		lockTimeout: o.LockTimeout,
 		log:         o.Log,
@@ -100,6 +106,9 @@ func New(store Store, o Options) *Cache {
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.lookupEnv == nil {
+		c.lookupEnv = func(string) (string, bool) { return "", false }
 	}
 	if c.now == nil {
 		c.now = time.Now

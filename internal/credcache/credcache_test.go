@@ -540,9 +540,14 @@ func TestProviderNested(t *testing.T) {
 	requireUnlocked(t, lockDir, hop2)
 }
 
+// TestDefaultLockDir checks where lock files go without Options.LockDir: under the
+// XDG_CACHE_HOME or HOME that Options.LookupEnv gives, never the process's own.
 func TestDefaultLockDir(t *testing.T) {
 	home := t.TempDir()
 	xdg := t.TempDir()
+	process := t.TempDir()
+	t.Setenv("HOME", process)
+	t.Setenv("XDG_CACHE_HOME", process)
 	tests := []struct {
 		name string
 		xdg  string
@@ -554,12 +559,15 @@ func TestDefaultLockDir(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("HOME", home)
-			t.Setenv("XDG_CACHE_HOME", tt.xdg)
-			c := New(newMemStore(), Options{Now: func() time.Time { return t0 }})
+			env := map[string]string{"HOME": home, "XDG_CACHE_HOME": tt.xdg}
+			lookupEnv := func(name string) (string, bool) { v, ok := env[name]; return v, ok }
+			c := New(newMemStore(), Options{LookupEnv: lookupEnv, Now: func() time.Time { return t0 }})
 			inner := &fakeProvider{creds: temporary("NEW", t0.Add(time.Hour))}
 			if _, err := c.Provider(testKey, inner).Retrieve(context.Background()); err != nil {
 				t.Fatal(err)
+			}
+			if entries, err := os.ReadDir(process); err != nil || len(entries) != 0 {
+				t.Errorf("the process's own XDG_CACHE_HOME and HOME hold %v (%v), want nothing", entries, err)
 			}
 			info, err := os.Stat(tt.want)
 			if err != nil {
@@ -576,6 +584,21 @@ func TestDefaultLockDir(t *testing.T) {
 				t.Errorf("lock file holds %d bytes, want none", lock.Size())
 			}
 		})
+	}
+}
+
+// TestNoLockDir checks that a cache with neither a LockDir nor a HOME to put one in says so,
+// and does not fall back on the process's environment.
+func TestNoLockDir(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	c := New(newMemStore(), Options{Now: func() time.Time { return t0 }})
+	inner := &fakeProvider{creds: temporary("NEW", t0.Add(time.Hour))}
+	_, err := c.Provider(testKey, inner).Retrieve(context.Background())
+	if want := "find the cache lock directory: $HOME is not defined"; err == nil || err.Error() != want {
+		t.Errorf("Retrieve error = %v, want %s", err, want)
+	}
+	if n := inner.calls.Load(); n != 0 {
+		t.Errorf("the provider was called %d times without a lock, want none", n)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -69,16 +70,10 @@ func (c *Cache) tryLock(ctx context.Context, hash, desc string) (func(), error) 
 func (c *Cache) lockFile(hash string) (*flock.Flock, fs.FileInfo, error) {
 	dir := c.lockDir
 	if dir == "" {
-		base := os.Getenv("XDG_CACHE_HOME")
-		if !filepath.IsAbs(base) {
-			// The XDG spec says a relative path is to be ignored.
-			home, err := os.UserHomeDir()
-			if err != nil {
-				return nil, nil, fmt.Errorf("find the cache lock directory: %w", err)
-			}
-			base = filepath.Join(home, ".cache")
+		var err error
+		if dir, err = defaultLockDir(c.lookupEnv); err != nil {
+			return nil, nil, err
 		}
-		dir = filepath.Join(base, "rolehop", "locks")
 	}
 	if err := privfs.Dir(dir); err != nil {
 		return nil, nil, fmt.Errorf("the cache lock directory: %w", err)
@@ -95,6 +90,25 @@ func (c *Cache) lockFile(hash string) (*flock.Flock, fs.FileInfo, error) {
 	}
 	// Read-write, as flock needs on some systems (and on NFS) to lock exclusively.
 	return flock.New(path, flock.SetFlag(os.O_RDWR|os.O_CREATE|privfs.OpenFlags)), info, nil
+}
+
+// defaultLockDir is $XDG_CACHE_HOME/rolehop/locks, else ~/.cache/rolehop/locks, with the
+// variables as lookupEnv gives them.
+func defaultLockDir(lookupEnv func(string) (string, bool)) (string, error) {
+	base, _ := lookupEnv("XDG_CACHE_HOME")
+	if !filepath.IsAbs(base) {
+		// The XDG spec says a relative path is to be ignored.
+		name := "HOME"
+		if runtime.GOOS == "windows" {
+			name = "USERPROFILE" // where os.UserHomeDir looks there
+		}
+		home, _ := lookupEnv(name)
+		if home == "" {
+			return "", fmt.Errorf("find the cache lock directory: $%s is not defined", name)
+		}
+		base = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(base, "rolehop", "locks"), nil
 }
 
 // sameFile reports an error unless the locked file f is the one checked.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/rolehop/rolehop/internal/display"
 )
 
 const (
@@ -153,7 +154,7 @@ func (s *githubSource) request(ctx context.Context, reqURL, bearer string) (tok 
 // snippet makes the start of an error response fit on one line of an error message, without
 // the request token should the server echo it.
 func snippet(body []byte, bearer string) string {
-	s := strings.Join(strings.Fields(string(body)), " ")
+	s := display.OneLine(string(body))
 	s = strings.ReplaceAll(s, bearer, "<redacted>")
 	if r := []rune(s); len(r) > maxSnippet {
 		s = string(r[:maxSnippet]) + "..."

@@ -10,6 +10,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/rolehop/rolehop/internal/display"
 )
 
 // Field names used as keys of Hop.Origin. They match the rolehop.hcl attribute names of an
@@ -161,7 +163,7 @@ func (p *Plan) checkHop(i int) error {
 	}
 	if i > 0 && h.Duration > MaxChainedDuration {
 		return fail(FieldDuration, "duration %s is longer than %s, STS's limit for a role assumed with another role's credentials; use %s or less",
-			FormatDuration(h.Duration), FormatDuration(MaxChainedDuration), FormatDuration(MaxChainedDuration))
+			display.Duration(h.Duration), display.Duration(MaxChainedDuration), display.Duration(MaxChainedDuration))
 	}
 	if i > 0 && h.WebIdentityToken != nil {
 		return fail(FieldWebIdentityToken, "a web identity token can only be used on the first hop")
@@ -223,7 +225,7 @@ const (
 func CheckMFASessionDuration(d time.Duration) error {
 	if d < MinMFASessionDuration || d > MaxMFASessionDuration {
 		return fmt.Errorf("MFA session duration %s is out of range; STS accepts %s to %s",
-			FormatDuration(d), FormatDuration(MinMFASessionDuration), FormatDuration(MaxMFASessionDuration))
+			display.Duration(d), display.Duration(MinMFASessionDuration), display.Duration(MaxMFASessionDuration))
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rolehop/rolehop/internal/display"
 )
 
 func TestParseRoleARN(t *testing.T) {
@@ -110,22 +112,11 @@ func FuzzParseDuration(f *testing.F) {
 		if d < MinDuration || d > MaxDuration || d%time.Second != 0 {
 			t.Fatalf("ParseDuration(%q) = %v, outside STS's limits or not whole seconds", s, d)
 		}
-		back, err := ParseDuration(FormatDuration(d))
+		back, err := ParseDuration(display.Duration(d))
 		if err != nil || back != d {
-			t.Fatalf("FormatDuration(%v) = %q does not parse back: %v, %v", d, FormatDuration(d), back, err)
+			t.Fatalf("display.Duration(%v) = %q does not parse back: %v, %v", d, display.Duration(d), back, err)
 		}
 	})
-}
-
-func TestFormatDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		time.Hour: "1h", 90 * time.Minute: "1h30m", 15 * time.Minute: "15m", 12 * time.Hour: "12h",
-		time.Hour + time.Second: "1h0m1s", 45 * time.Second: "45s",
-	} {
-		if got := FormatDuration(d); got != want {
-			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
-		}
-	}
 }
 
 func TestValueChecks(t *testing.T) {

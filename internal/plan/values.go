@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/rolehop/rolehop/internal/display"
 	"os"
 	"os/user"
 	"regexp"
@@ -52,7 +53,7 @@ func ParseDuration(s string) (time.Duration, error) {
 // outOfRange is the error for a session duration STS refuses, given as s.
 func outOfRange(s string) error {
 	return fmt.Errorf("duration %q is out of range; STS accepts %s to %s (%d to %d seconds)", s,
-		FormatDuration(MinDuration), FormatDuration(MaxDuration), int64(MinDuration/time.Second), int64(MaxDuration/time.Second))
+		display.Duration(MinDuration), display.Duration(MaxDuration), int64(MinDuration/time.Second), int64(MaxDuration/time.Second))
 }
 
 func parseDuration(s string) (time.Duration, error) {
@@ -70,18 +71,6 @@ func parseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("duration %q is not a whole number of seconds", s)
 	}
 	return d, nil
-}
-
-// FormatDuration writes d compactly: 1h, 1h30m, 15m, 45s.
-func FormatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // CheckSessionName checks a role session name: 2 to 64 letters, digits or +=,.@_-.

@@ -2,6 +2,7 @@ package settings
 
 import (
 	"fmt"
+	"github.com/rolehop/rolehop/internal/display"
 	"strconv"
 	"strings"
 	"time"
@@ -95,7 +96,7 @@ func (r *resolver) authProvider(p *plan.Plan) error {
 	}
 	p.AuthProvider = ap
 	r.show(spec.KeyAuthProviderCmd, cmd.raw, cmd.src)
-	r.show(spec.KeyAuthProviderTimeout, plan.FormatDuration(ap.Timeout), timeout)
+	r.show(spec.KeyAuthProviderTimeout, display.Duration(ap.Timeout), timeout)
 	return nil
 }
 

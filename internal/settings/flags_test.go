@@ -1,10 +1,10 @@
 package settings
 
 import (
+	"github.com/rolehop/rolehop/internal/display"
 	"strings"
 	"testing"
 
-	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/settings/spec"
 	"github.com/spf13/pflag"
 )
@@ -63,7 +63,7 @@ func TestFlagsFollowSettingsTable(t *testing.T) {
 				t.Errorf("usage of --%s says its default itself: %q; give it as the row's Default", s.Flag, s.Usage)
 			}
 			if s.Kind == spec.Duration && s.Default.Duration != 0 {
-				if got, want := s.Default.String(), "(default "+plan.FormatDuration(s.Default.Duration)+")"; got != want {
+				if got, want := s.Default.String(), "(default "+display.Duration(s.Default.Duration)+")"; got != want {
 					t.Errorf("default of --%s shows as %q, want %q", s.Flag, got, want)
 				}
 			}
@@ -106,19 +106,19 @@ func TestDefaultsFromTable(t *testing.T) {
 	}
 	p := res.Plan
 	for key, got := range map[string]string{
-		spec.KeyDuration:            plan.FormatDuration(p.Hops[0].Duration),
-		spec.KeyAuthProviderTimeout: plan.FormatDuration(p.AuthProvider.Timeout),
-		spec.KeyMFASessionDuration:  plan.FormatDuration(p.MFA.SessionDuration),
-		spec.KeyMinTTL:              plan.FormatDuration(res.Store.MinTTL),
-		spec.KeySTSTimeout:          plan.FormatDuration(res.Store.STSTimeout),
+		spec.KeyDuration:            display.Duration(p.Hops[0].Duration),
+		spec.KeyAuthProviderTimeout: display.Duration(p.AuthProvider.Timeout),
+		spec.KeyMFASessionDuration:  display.Duration(p.MFA.SessionDuration),
+		spec.KeyMinTTL:              display.Duration(res.Store.MinTTL),
+		spec.KeySTSTimeout:          display.Duration(res.Store.STSTimeout),
 	} {
-		if want := plan.FormatDuration(table[key].Default.Duration); got != want {
+		if want := display.Duration(table[key].Default.Duration); got != want {
 			t.Errorf("%s = %s, want the table's default %s", key, got, want)
 		}
 	}
 	for _, key := range []string{spec.KeyDuration, spec.KeyAuthProviderTimeout, spec.KeyMinTTL, spec.KeySTSTimeout} {
 		e := entry(t, res, key)
-		if want := plan.FormatDuration(table[key].Default.Duration); e.Value != want || e.Source.Explicit() || e.Source.String() != "default" {
+		if want := display.Duration(table[key].Default.Duration); e.Value != want || e.Source.Explicit() || e.Source.String() != "default" {
 			t.Errorf("rolehop config shows %s = %q from %q, want %q from default", key, e.Value, e.Source, want)
 		}
 	}

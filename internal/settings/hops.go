@@ -76,7 +76,7 @@ func (r *resolver) fileHops(g globals) ([]plan.Hop, error) {
 
 // fileSource names a position in a file relative to the working directory.
 func (r *resolver) fileSource(pos configfile.Pos) plan.Origin {
-	return plan.Origin{Layer: plan.FromFile, Name: fmt.Sprintf("%s:%d", r.display(pos.File), pos.Line), Dir: pos.Dir()}
+	return plan.Origin{Layer: plan.FromFile, Name: pos.String(), Dir: pos.Dir()}
 }
 
 func (r *resolver) fileValue(f configfile.Field) value {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/mfa"
 	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/settings/spec"
@@ -62,7 +63,7 @@ func (r *resolver) mfa(p *plan.Plan) error {
 		p.Hops[0].Origin[plan.FieldMFASerial] = onSrc
 	}
 	p.MFA = m
-	how := "MFA session (GetSessionToken) for " + plan.FormatDuration(m.SessionDuration)
+	how := "MFA session (GetSessionToken) for " + display.Duration(m.SessionDuration)
 	if onAssume {
 		how = "code sent on the first AssumeRole"
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kballard/go-shellquote"
 	"github.com/rolehop/rolehop/internal/configfile"
+	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/settings/spec"
 	"github.com/rolehop/rolehop/internal/trust"
@@ -126,18 +127,18 @@ func (r *resolver) loadFile() error {
 	}
 	if cfg.set {
 		r.named = cfg
-		r.file, err = configfile.Load(cfg.raw, r.in.LookupEnv)
+		r.file, err = configfile.Load(cfg.raw, r.fileOptions())
 		if err != nil {
 			return fmt.Errorf("%s: %w", cfg.src, err)
 		}
 	} else {
-		if r.file, err = configfile.Discover(r.in.Dir, r.in.LookupEnv); err != nil {
+		if r.file, err = configfile.Discover(r.in.Dir, r.fileOptions()); err != nil {
 			return err
 		}
 		cfg.src = plan.Origin{Name: "found from the working directory up"}
 	}
 	for _, f := range r.file.Files() {
-		r.res.Files = append(r.res.Files, r.display(f))
+		r.res.Files = append(r.res.Files, display.Path(f, r.in.Dir))
 	}
 	r.show(spec.KeyConfig, orNone(strings.Join(r.res.Files, ", "), "(none found)"), cfg.src)
 	return nil
@@ -229,7 +230,7 @@ func (r *resolver) build() error {
 		g.sessionName = value{raw: plan.DefaultSessionName()}
 	}
 	if !g.duration.set {
-		g.duration = value{raw: plan.FormatDuration(r.specs[spec.KeyDuration].Default.Duration)}
+		g.duration = value{raw: display.Duration(r.specs[spec.KeyDuration].Default.Duration)}
 	}
 	if err := r.defaults(p, g); err != nil {
 		return err
@@ -286,12 +287,9 @@ func (r *resolver) defaults(p *plan.Plan, g globals) error {
 	return setDuration(&p.Defaults, g.duration)
 }
 
-// display shortens a path to one relative to the working directory when that is shorter.
-func (r *resolver) display(path string) string {
-	if rel, err := filepath.Rel(r.in.Dir, path); err == nil && len(rel) < len(path) {
-		return rel
-	}
-	return path
+// fileOptions gives rolehop.hcl files the working directory and the environment.
+func (r *resolver) fileOptions() configfile.Options {
+	return configfile.Options{Dir: r.in.Dir, LookupEnv: r.in.LookupEnv}
 }
 
 func orNone(v, none string) string {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rolehop/rolehop/internal/configfile"
+	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/secretstore"
 	"github.com/rolehop/rolehop/internal/settings/spec"
@@ -57,11 +58,11 @@ func (r *resolver) store() error {
 	if st.MinTTL, st.MinTTLOrigin, err = r.lookupDuration(spec.KeyMinTTL); err != nil {
 		return err
 	}
-	r.show(spec.KeyMinTTL, plan.FormatDuration(st.MinTTL), st.MinTTLOrigin)
+	r.show(spec.KeyMinTTL, display.Duration(st.MinTTL), st.MinTTLOrigin)
 	if st.STSTimeout, src, err = r.lookupDuration(spec.KeySTSTimeout); err != nil {
 		return err
 	}
-	r.show(spec.KeySTSTimeout, plan.FormatDuration(st.STSTimeout), src)
+	r.show(spec.KeySTSTimeout, display.Duration(st.STSTimeout), src)
 	if st.Server, src, err = r.lookupBool(spec.KeyServer); err != nil {
 		return err
 	}
@@ -90,7 +91,7 @@ func (r *resolver) checkMinTTL(p *plan.Plan) error {
 	}
 	fail := func(what string, d time.Duration, origin plan.Origin, of string) error {
 		return fmt.Errorf("%s: %s is not shorter than %s %s (%s)%s; the cache could never be used; lower --min-ttl",
-			st.MinTTLOrigin, plan.FormatDuration(st.MinTTL), what, plan.FormatDuration(d), origin, of)
+			st.MinTTLOrigin, display.Duration(st.MinTTL), what, display.Duration(d), origin, of)
 	}
 	if m := p.MFA; m != nil && !m.OnAssume && st.MinTTL >= m.SessionDuration {
 		return fail("the MFA session duration", m.SessionDuration, r.mfaDuration, "")

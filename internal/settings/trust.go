@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/rolehop/rolehop/internal/configfile"
+	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/trust"
 )
 
@@ -29,7 +30,7 @@ func (r *resolver) trustFiles() {
 			v = trust.Verdict{Why: "cannot tell: " + err.Error()}
 		}
 		r.verdicts[path] = v
-		r.res.Trust = append(r.res.Trust, FileTrust{File: r.display(path), Verdict: v})
+		r.res.Trust = append(r.res.Trust, FileTrust{File: display.Path(path, r.in.Dir), Verdict: v})
 	}
 }
 
@@ -59,7 +60,7 @@ func (r *resolver) checkTrusted(key string, pos configfile.Pos) error {
 	if v.Changed {
 		state = "this file has changed since it was trusted"
 	}
-	f := shellWord(r.display(pos.File))
+	f := shellWord(pos.Display)
 	return fmt.Errorf("%s: %s runs a program, and %s; review it, then run 'rolehop trust %s' (or pass --config %s)",
 		r.fileSource(pos), key, state, f, f)
 }

@@ -126,19 +126,29 @@ func check(f Format, set []Var, unset []string) error {
 	return nil
 }
 
+// checkName says why name cannot be set as a variable, if it cannot.
 func checkName(name string) error {
-	if name == "" {
+	switch {
+	case name == "":
 		return errors.New("invalid variable name \"\": names must not be empty")
+	case !ValidName(name):
+		return fmt.Errorf("invalid variable name %q: use letters, digits and _, not starting with a digit", name)
 	}
+	return nil
+}
+
+// ValidName reports whether name is a variable name every shell can set: a letter or
+// underscore, then letters, digits and underscores.
+func ValidName(name string) bool {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		letter := c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
 		digit := c >= '0' && c <= '9'
 		if !letter && (!digit || i == 0) {
-			return fmt.Errorf("invalid variable name %q: use letters, digits and _, not starting with a digit", name)
+			return false
 		}
 	}
-	return nil
+	return name != ""
 }
 
 func writeLines(b *bytes.Buffer, f Format, set []Var, unset []string) {

@@ -6,6 +6,7 @@ package spec
 
 import (
 	"fmt"
+	"github.com/rolehop/rolehop/internal/display"
 	"strings"
 	"time"
 
@@ -83,7 +84,7 @@ type Default struct {
 func (d Default) String() string {
 	switch {
 	case d.Duration != 0:
-		return "(default " + plan.FormatDuration(d.Duration) + ")"
+		return "(default " + display.Duration(d.Duration) + ")"
 	case d.Text != "":
 		return "(default " + d.Text + ")"
 	case d.Otherwise != "":
@@ -151,7 +152,7 @@ func Settings() []Setting {
 			Env:  []string{"ROLEHOP_DURATION", "TG_IAM_ASSUME_ROLE_DURATION", "TERRAGRUNT_IAM_ASSUME_ROLE_DURATION"},
 			Kind: Duration, InFile: true, Default: Default{Duration: plan.DefaultDuration},
 			Usage: fmt.Sprintf("session `DURATION`: seconds, or 90m, 2h (%s; %s at most for chained roles)",
-				span(plan.MinDuration, plan.MaxDuration), plan.FormatDuration(plan.MaxChainedDuration))},
+				span(plan.MinDuration, plan.MaxDuration), display.Duration(plan.MaxChainedDuration))},
 		{Key: KeyExternalID, Flag: "external-id", Env: []string{"ROLEHOP_EXTERNAL_ID"}, InFile: true,
 			Usage: "external `ID` the role's trust policy requires"},
 		{Key: KeyRegion, Flag: "region", Env: []string{"ROLEHOP_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"}, InFile: true,
@@ -202,5 +203,5 @@ func Settings() []Setting {
 
 // span writes a range of durations as help shows it: "15m to 12h".
 func span(lo, hi time.Duration) string {
-	return plan.FormatDuration(lo) + " to " + plan.FormatDuration(hi)
+	return display.Duration(lo) + " to " + display.Duration(hi)
 }
