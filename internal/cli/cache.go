@@ -30,7 +30,7 @@ that changes the result; expired entries are removed when seen.`,
 			if err != nil {
 				return err
 			}
-			entries, err := credcache.New(credcache.InSecretStore(store), credcache.Options{Log: a.log}).List()
+			entries, err := credcache.New(credcache.InSecretStore(store), credcache.Options{Log: a.log, LookupEnv: a.sys.LookupEnv}).List()
 			if err != nil {
 				return err
 			}
@@ -52,7 +52,7 @@ that changes the result; expired entries are removed when seen.`,
 			if err != nil {
 				return err
 			}
-			n, err := credcache.New(credcache.InSecretStore(store), credcache.Options{Log: a.log}).Clear()
+			n, err := credcache.New(credcache.InSecretStore(store), credcache.Options{Log: a.log, LookupEnv: a.sys.LookupEnv}).Clear()
 			if err != nil {
 				return err
 			}

@@ -101,13 +101,15 @@ type Use struct {
 	FreshFor time.Duration
 	// MinTTL is how much life cached credentials need otherwise.
 	MinTTL time.Duration
-	Log    *slog.Logger
+	// LookupEnv reads the environment for the default lock directory (see Options).
+	LookupEnv func(string) (string, bool)
+	Log       *slog.Logger
 }
 
 // Choose returns the cache a run uses: in store (nil when there is no usable one), in memory
 // for a long run without it, or nil for no cache.
 func Choose(store Store, u Use) *Cache {
-	o := Options{MinTTL: u.MinTTL, Log: u.Log}
+	o := Options{MinTTL: u.MinTTL, Log: u.Log, LookupEnv: u.LookupEnv}
 	if u.LongRun {
 		o.MinTTL = max(o.MinTTL, u.FreshFor)
 	}
