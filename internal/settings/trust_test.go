@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -29,6 +30,9 @@ var (
 
 // resolveTrust resolves tc and returns the files the trust check was asked about, relative to
 // the root. The check fails the test when it is not given the SHA-256 of the file's content.
+// tempRoot matches the temporary directory resolveTrust makes, in a program's path.
+var tempRoot = regexp.MustCompile(`^(mfa command )?/\S*/repo/`)
+
 func resolveTrust(t *testing.T, tc trustCase) (*Result, []string, error) {
 	t.Helper()
 	root := t.TempDir()
@@ -105,7 +109,7 @@ func TestProgramSettingsNeedTrust(t *testing.T) {
 	}{
 		{name: "untrusted provider", tc: trustCase{files: provider},
 			wantErr: "rolehop.hcl:1: auth_provider_cmd runs a program, and this file is not trusted; review it, then run 'rolehop trust rolehop.hcl' (or pass --config rolehop.hcl)"},
-		{name: "trusted provider", tc: trustCase{files: provider, verdicts: map[string]trust.Verdict{unit: trusted}}, want: "./p.sh"},
+		{name: "trusted provider", tc: trustCase{files: provider, verdicts: map[string]trust.Verdict{unit: trusted}}, want: "ROOT/repo/unit/p.sh"},
 		{name: "changed provider", tc: trustCase{files: provider, verdicts: map[string]trust.Verdict{unit: changed}},
 			wantErr: "rolehop.hcl:1: auth_provider_cmd runs a program, and this file has changed since it was trusted; review it, then run 'rolehop trust rolehop.hcl' (or pass --config rolehop.hcl)"},
 		{name: "flag over an untrusted file", tc: trustCase{args: []string{"--auth-provider-cmd", "./mine.sh"}, files: provider}, want: "./mine.sh"},
@@ -117,17 +121,17 @@ func TestProgramSettingsNeedTrust(t *testing.T) {
 			wantErr: "../rolehop.hcl:1: auth_provider_cmd runs a program, and this file is not trusted; review it, then run 'rolehop trust ../rolehop.hcl' (or pass --config ../rolehop.hcl)"},
 		{name: "trusted parent supplies it below an untrusted file", tc: trustCase{
 			files:    map[string]string{unit: `region = "eu-west-1"`, repo: `auth_provider_cmd = "./p.sh"`},
-			verdicts: map[string]trust.Verdict{repo: trusted}}, want: "./p.sh"},
+			verdicts: map[string]trust.Verdict{repo: trusted}}, want: "ROOT/repo/p.sh"},
 		{name: "untrusted nearer file overrides a trusted parent", tc: trustCase{
 			files:    map[string]string{unit: `auth_provider_cmd = "./evil.sh"`, repo: `auth_provider_cmd = "./p.sh"`},
 			verdicts: map[string]trust.Verdict{repo: trusted}},
 			wantErr: "rolehop.hcl:1: auth_provider_cmd runs a program, and this file is not trusted"},
-		{name: "--config names the file", tc: trustCase{args: []string{"--config", "ROOT/" + unit}, files: provider}, want: "./p.sh"},
-		{name: "ROLEHOP_CONFIG names the file", tc: trustCase{env: map[string]string{"ROLEHOP_CONFIG": "ROOT/" + unit}, files: provider}, want: "./p.sh"},
+		{name: "--config names the file", tc: trustCase{args: []string{"--config", "ROOT/" + unit}, files: provider}, want: "ROOT/repo/unit/p.sh"},
+		{name: "ROLEHOP_CONFIG names the file", tc: trustCase{env: map[string]string{"ROLEHOP_CONFIG": "ROOT/" + unit}, files: provider}, want: "ROOT/repo/unit/p.sh"},
 
 		{name: "untrusted MFA command", tc: trustCase{files: map[string]string{unit: mfaFile}},
 			wantErr: "rolehop.hcl:2: mfa_token_cmd runs a program, and this file is not trusted; review it, then run 'rolehop trust rolehop.hcl' (or pass --config rolehop.hcl)"},
-		{name: "trusted MFA command", tc: trustCase{files: map[string]string{unit: mfaFile}, verdicts: map[string]trust.Verdict{unit: trusted}}, want: "mfa command ./code.sh"},
+		{name: "trusted MFA command", tc: trustCase{files: map[string]string{unit: mfaFile}, verdicts: map[string]trust.Verdict{unit: trusted}}, want: "mfa command ROOT/repo/unit/code.sh"},
 		{name: "code given, untrusted command not used", tc: trustCase{args: []string{"--token-code", "123456"}, files: map[string]string{unit: mfaFile}}, want: "mfa code"},
 		{name: "flag over an untrusted MFA command", tc: trustCase{args: []string{"--mfa-token-cmd", "./mine.sh"}, files: map[string]string{unit: mfaFile}}, want: "mfa command ./mine.sh"},
 		{name: "no MFA, untrusted command not used", tc: trustCase{files: map[string]string{unit: `mfa_token_cmd = "./code.sh"`}}, want: ""},
@@ -144,7 +148,9 @@ func TestProgramSettingsNeedTrust(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := programOf(res); got != tt.want {
+			// A relative program in a file is taken from the file's directory.
+			got := tempRoot.ReplaceAllString(programOf(res), "${1}ROOT/repo/")
+			if got != tt.want {
 				t.Errorf("program = %q, want %q", got, tt.want)
 			}
 		})
