@@ -48,7 +48,7 @@ func (a *app) storeOptions(res *settings.Result) (cache *credcache.Cache, keys f
 		cacheIn = credcache.InSecretStore(store)
 	}
 	cache = credcache.Choose(cacheIn, credcache.Use{
-		Off: st.NoCache, LongRun: st.Server, FreshFor: credserver.FreshFor, MinTTL: st.MinTTL, Log: a.log,
+		Off: st.NoCache, LongRun: st.Server, FreshFor: credserver.FreshFor, MinTTL: st.MinTTL, Log: a.log, LookupEnv: a.sys.LookupEnv,
 	})
 	if needKeys {
 		keys = func(name string) (aws.Credentials, error) {

@@ -102,12 +102,14 @@ type Use struct {
 	// MinTTL is how much life cached credentials need otherwise.
 	MinTTL time.Duration
 	Log    *slog.Logger
+	// LookupEnv reads XDG_CACHE_HOME and HOME for the lock directory.
+	LookupEnv func(string) (string, bool)
 }
 
 // Choose returns the cache a run uses: in store (nil when there is no usable one), in memory
 // for a long run without it, or nil for no cache.
 func Choose(store Store, u Use) *Cache {
-	o := Options{MinTTL: u.MinTTL, Log: u.Log}
+	o := Options{MinTTL: u.MinTTL, Log: u.Log, LookupEnv: u.LookupEnv}
 	if u.LongRun {
 		o.MinTTL = max(o.MinTTL, u.FreshFor)
 	}
