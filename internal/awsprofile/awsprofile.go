@@ -200,7 +200,7 @@ func (o Options) explain(ctx context.Context, name string, err error) error {
 	case errors.As(err, &needARN):
 		return fmt.Errorf("%s: %s needs a role_arn beside it", o.where(ctx, needARN.Profile, false), strings.ReplaceAll(needARN.Type, " ", "_"))
 	case errors.As(err, &missing):
-		return &NotFoundError{Profile: name, Files: o.Files}
+		return &NotFoundError{Profile: name}
 	}
 	return fmt.Errorf("profile %q: %s", name, display.OneLine(err.Error()))
 }
@@ -216,7 +216,6 @@ func (o Options) cycles(ctx context.Context, profile string) bool {
 // NotFoundError is a profile in neither shared file.
 type NotFoundError struct {
 	Profile string
-	Files   awsfiles.Files
 }
 
 func (e *NotFoundError) Error() string {

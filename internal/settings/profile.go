@@ -31,8 +31,7 @@ func (r *resolver) profileHops(p *plan.Plan, profile value, g globals) ([]plan.H
 	c, err := awsprofile.Load(context.Background(), p.Profile, o)
 	var missing *awsprofile.NotFoundError
 	if errors.As(err, &missing) {
-		return nil, fmt.Errorf("%s: profile %q is not in %s or %s; check the name (aws configure list-profiles)",
-			profile.src, p.Profile, o.Show(o.Files.Config), o.Show(o.Files.Credentials))
+		return nil, fmt.Errorf("%s: %w; check the name (aws configure list-profiles)", profile.src, missing)
 	}
 	if err != nil {
 		return nil, err
