@@ -140,7 +140,6 @@ func TestProfileErrors(t *testing.T) {
 	}
 }
 
-
 // withProfiles points env, when it names no shared files, at a config file in which the
 // profiles other tests name (dev, flag, env, file) exist with static keys, since a profile
 // is read when the settings are resolved.
