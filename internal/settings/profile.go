@@ -49,6 +49,21 @@ func (r *resolver) profileHops(p *plan.Plan, profile value, g globals) ([]plan.H
 	return hops, checkProfileSerials(hops)
 }
 
+// defaultProfile is AWS_DEFAULT_PROFILE, which the AWS CLI and SDKs read when AWS_PROFILE is
+// unset; like them, rolehop takes keys in the environment before it.
+func (r *resolver) defaultProfile() value {
+	v, ok := r.in.LookupEnv("AWS_DEFAULT_PROFILE")
+	if !ok || strings.TrimSpace(v) == "" {
+		return value{}
+	}
+	for _, key := range []string{"AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY"} {
+		if k, _ := r.in.LookupEnv(key); k != "" {
+			return value{}
+		}
+	}
+	return value{raw: v, src: plan.Origin{Layer: plan.FromEnv, Name: "AWS_DEFAULT_PROFILE"}, set: true}
+}
+
 // fromProfile is the origin of a key of a profile's section.
 func fromProfile(where, key string) plan.Origin {
 	return plan.Origin{Layer: plan.FromProfile, Name: where + " " + key}

@@ -217,6 +217,9 @@ func (r *resolver) build() error {
 	if err != nil {
 		return err
 	}
+	if !profile.set {
+		profile = r.defaultProfile()
+	}
 	p.Profile, p.ProfileOrigin = strings.TrimSpace(profile.raw), profile.src
 	r.show(spec.KeyProfile, orNone(profile.raw, "(AWS SDK default chain)"), profile.src)
 

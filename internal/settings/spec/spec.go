@@ -157,7 +157,7 @@ func Settings() []Setting {
 			Usage: "external `ID` the role's trust policy requires"},
 		{Key: KeyRegion, Flag: "region", Env: []string{"ROLEHOP_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"}, InFile: true,
 			Default: Default{Otherwise: "the profile's, else the role partition's"}, Usage: "AWS `REGION` for STS and the command"},
-		{Key: KeyProfile, Flag: "profile", Env: []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"}, InFile: true,
+		{Key: KeyProfile, Flag: "profile", Env: []string{"AWS_PROFILE"}, InFile: true,
 			Default: Default{Otherwise: "the AWS SDK's default chain"}, Usage: "shared-config profile `NAME` for the base credentials"},
 		{Key: KeyWebIdentityProvider, Flag: "web-identity-provider", Env: []string{"ROLEHOP_WEB_IDENTITY_PROVIDER"}, InFile: true,
 			Usage: "fetch the web identity token from CI: `PROVIDER` auto, github, gitlab, circleci, buildkite, bitbucket or file"},
