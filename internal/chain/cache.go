@@ -61,6 +61,13 @@ func (c *Chain) baseParts(name string) keyParts {
 	}
 }
 
+// fixedParts key a profile's base on what defines its identity (see profileBase), known without
+// reading its credentials, and the STS region and endpoint.
+func (c *Chain) fixedParts(identity []string) keyParts {
+	parts := append(slices.Clone(identity), c.stsParts()...)
+	return func(context.Context) ([]string, error) { return parts, nil }
+}
+
 // stsParts are the STS region and endpoint (AWS_ENDPOINT_URL_STS and the like; "" for the
 // SDK's regional default) that the steps are fetched from.
 func (c *Chain) stsParts() []string {

@@ -116,7 +116,7 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 	if c.cfg.Region == "" {
 		c.cfg.Region = p.STSRegion()
 	}
-	if err := c.base(p, o.Keys, envExpires); err != nil {
+	if err := c.base(ctx, p, o, envExpires); err != nil {
 		return nil, err
 	}
 	if m := p.MFA; m != nil && !m.OnAssume {
@@ -131,9 +131,15 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 // base sets the base credentials: long-term keys from the secret store, an auth provider's,
 // or the SDK's chain (a profile, the environment, SSO, ...). envExpires, when set, is when the
 // environment's session credentials expire.
-func (c *Chain) base(p *plan.Plan, keys func(string) (aws.Credentials, error), envExpires time.Time) error {
-	base, name := c.cfg.Credentials, profileName(p)
+func (c *Chain) base(ctx context.Context, p *plan.Plan, o Options, envExpires time.Time) error {
+	base, name, keys := c.cfg.Credentials, profileName(p), o.Keys
+	var identity []string
 	switch {
+	case p.Credentials == nil && p.ProfileBase != nil:
+		var err error
+		if base, name, identity, err = c.profileBase(ctx, p.ProfileBase, o.LookupEnv); err != nil {
+			return err
+		}
 	case !envExpires.IsZero():
 		base = expiring{inner: base, expires: envExpires}
 	case p.StoredCredentials != "":
@@ -155,6 +161,9 @@ func (c *Chain) base(p *plan.Plan, keys func(string) (aws.Credentials, error), e
 	if c.cache != nil {
 		// Keys are only needed by the cache; building them costs an STS client.
 		c.parts = c.baseParts(name)
+		if identity != nil {
+			c.parts = c.fixedParts(identity)
+		}
 	}
 	return nil
 }

@@ -120,7 +120,10 @@ func (e expiring) Retrieve(ctx context.Context) (aws.Credentials, error) {
 // environment's keys or web identity token, which the SDK's chain takes before the profile
 // unless one is named.
 func SDKProfile(p *plan.Plan, lookup func(string) (string, bool)) string {
-	switch {
+	switch b := p.ProfileBase; {
+	case b != nil && (b.Kind == plan.BaseProcess || b.Kind == plan.BaseSDK):
+		// The SDK runs the profile's credential_process, or resolves its SSO.
+		return b.Profile
 	case !p.BaseFromSDK():
 		return ""
 	case p.Profile != "":

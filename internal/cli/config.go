@@ -96,6 +96,10 @@ func writeConfigText(w io.Writer, res *settings.Result) error {
 	switch {
 	case p.StoredCredentials != "":
 		base = fmt.Sprintf("stored credentials %q (%s)", p.StoredCredentials, p.StoredOrigin)
+	case p.ProfileBase != nil:
+		base = profileBaseText(p)
+	case len(p.Hops) > 0 && p.Hops[0].WebIdentityToken != nil:
+		base = "none: the first role is assumed with a web identity token"
 	case p.Profile != "":
 		base = fmt.Sprintf("profile %q", p.Profile)
 	}
@@ -114,8 +118,26 @@ func writeConfigText(w io.Writer, res *settings.Result) error {
 	if len(p.Hops) == 0 {
 		fmt.Fprintln(w, "  no role to assume: the base credentials are handed over as they are")
 	}
-	fmt.Fprintf(w, "  STS region: %s\n\nPrecedence: flag, then environment variable, then the nearest rolehop.hcl, then default.\n", p.STSRegion())
+	precedence := "flag, then environment variable, then the nearest rolehop.hcl, then default"
+	if p.Profile != "" {
+		precedence = "flag, then environment variable, then the nearest rolehop.hcl, then the profile, then default"
+	}
+	fmt.Fprintf(w, "  STS region: %s\n\nPrecedence: %s.\n", p.STSRegion(), precedence)
 	return nil
+}
+
+// profileBaseText says where the chain of a profile read by rolehop starts.
+func profileBaseText(p *plan.Plan) string {
+	b := p.ProfileBase
+	what := map[plan.BaseKind]string{
+		plan.BaseKeys:        "keys " + display.KeyID(b.Keys.AccessKeyID),
+		plan.BaseEnvironment: "the environment's keys (credential_source = Environment)",
+		plan.BaseIMDS:        "instance metadata (credential_source = Ec2InstanceMetadata)",
+		plan.BaseECS:         "the container endpoint (credential_source = EcsContainer)",
+		plan.BaseProcess:     "credential_process " + b.Process + ", run by the AWS SDK",
+		plan.BaseSDK:         "SSO, resolved by the AWS SDK from profile " + b.Profile,
+	}[b.Kind]
+	return fmt.Sprintf("%s (%s), profile %q (%s)", what, b.Origin, p.Profile, p.ProfileOrigin)
 }
 
 // writeTrust says of each file read whether it may set the settings that run a program.
@@ -143,7 +165,12 @@ func trustWord(trusted bool) string {
 }
 
 func writeHop(w io.Writer, i int, h *plan.Hop) {
-	fmt.Fprintf(w, "  hop %d: %s %s\n", i+1, h.API(), h.Role)
+	from := ""
+	if o := h.Origin[plan.FieldRoleARN]; o.Layer == plan.FromProfile {
+		// A profile's role says which profile it is.
+		from = " (" + o.String() + ")"
+	}
+	fmt.Fprintf(w, "  hop %d: %s %s%s\n", i+1, h.API(), h.Role, from)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, f := range hopFields(h) {
 		fmt.Fprintf(tw, "    %s\t%s\t%s\n", f.name, f.value, h.Origin[f.name])
@@ -188,6 +215,7 @@ func writeConfigJSON(w io.Writer, res *settings.Result) error {
 		Hop    int               `json:"hop"`
 		API    string            `json:"api"`
 		Role   string            `json:"role_arn"`
+		From   string            `json:"role_arn_source"`
 		Values map[string]string `json:"values"`
 		Source map[string]string `json:"sources"`
 	}
@@ -206,12 +234,16 @@ func writeConfigJSON(w io.Writer, res *settings.Result) error {
 		Trust        []trustJSON   `json:"trust"`
 		Settings     []setRow      `json:"settings"`
 		Profile      string        `json:"profile,omitempty"`
+		Base         string        `json:"base,omitempty"`
 		AuthProvider *providerJSON `json:"auth_provider,omitempty"`
 		Region       string        `json:"sts_region"`
 		Chain        []hopJSON     `json:"chain"`
 	}{Files: res.Files, Trust: []trustJSON{}, Settings: rows(res), Profile: res.Plan.Profile, Region: res.Plan.STSRegion(), Chain: []hopJSON{}}
 	for _, f := range res.Trust {
 		out.Trust = append(out.Trust, trustJSON{File: f.File, Trusted: f.Trusted, Why: f.Why})
+	}
+	if res.Plan.ProfileBase != nil {
+		out.Base = profileBaseText(&res.Plan)
 	}
 	if ap := res.Plan.AuthProvider; ap != nil {
 		out.AuthProvider = &providerJSON{Program: authprovider.Program(ap.Command), Source: ap.Origin.String(), Timeout: display.Duration(ap.Timeout)}
@@ -221,7 +253,7 @@ func writeConfigJSON(w io.Writer, res *settings.Result) error {
 	}
 	for i := range res.Plan.Hops {
 		h := &res.Plan.Hops[i]
-		hj := hopJSON{Hop: i + 1, API: h.API(), Role: h.Role.String(), Values: map[string]string{}, Source: map[string]string{}}
+		hj := hopJSON{Hop: i + 1, API: h.API(), Role: h.Role.String(), From: h.Origin[plan.FieldRoleARN].String(), Values: map[string]string{}, Source: map[string]string{}}
 		for _, f := range hopFields(h) {
 			hj.Values[f.name] = f.value
 			hj.Source[f.name] = h.Origin[f.name].String()

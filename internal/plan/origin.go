@@ -1,13 +1,15 @@
 package plan
 
 // Layer is where a value was set. The settings' layers come from weakest to strongest, so a
-// stronger one compares greater: a default, a rolehop.hcl file, an environment variable, a flag.
+// stronger one compares greater: a default, a profile of the AWS shared files, a rolehop.hcl
+// file, an environment variable, a flag.
 // An auth provider's answers come last: they are applied on top of the settings.
 type Layer int
 
 // The layers a value may come from.
 const (
 	FromDefault Layer = iota
+	FromProfile
 	FromFile
 	FromEnv
 	FromFlag
@@ -18,7 +20,8 @@ const (
 type Origin struct {
 	Layer Layer
 	// Name is the flag ("--duration"), the variable ("ROLEHOP_DURATION"), the file position
-	// ("rolehop.hcl:4") or the auth provider and its field ("flag --auth-provider-cmd: auth
+	// ("rolehop.hcl:4"), the profile's section and key ("~/.aws/config [profile dev] role_arn")
+	// or the auth provider and its field ("flag --auth-provider-cmd: auth
 	// provider ./p.sh awsRole.duration"). A default may have one that says more than "default"
 	// ("found from the working directory up").
 	Name string
@@ -40,7 +43,7 @@ func (o Origin) String() string {
 		return "flag " + o.Name
 	case FromEnv:
 		return "env " + o.Name
-	case FromFile, FromProvider:
+	case FromFile, FromProfile, FromProvider:
 		return o.Name
 	}
 	if o.Name != "" {

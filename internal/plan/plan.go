@@ -33,8 +33,9 @@ const (
 // Plan is everything needed to get the requested credentials: where the base identity comes
 // from, the region, and the roles to assume in order.
 type Plan struct {
-	// Profile names the shared-config profile for base credentials; empty means the SDK's
-	// default chain (environment, shared files, SSO, container, instance metadata).
+	// Profile names the shared-config profile the settings chose; empty means the SDK's
+	// default chain (environment, shared files, SSO, container, instance metadata). The SDK
+	// reads its region and other settings; its identity is ProfileBase and the first Hops.
 	Profile string
 	// ProfileOrigin says where Profile came from, for messages.
 	ProfileOrigin Origin
@@ -42,6 +43,8 @@ type Plan struct {
 	Region string
 	// RegionOrigin says where Region came from, for messages.
 	RegionOrigin Origin
+	// ProfileBase, when set, gives the base credentials of the chain Profile makes.
+	ProfileBase *ProfileBase
 	// Hops are assumed in order, each with the credentials of the one before it.
 	Hops []Hop
 	// Defaults are the session name and duration for a hop that sets neither (such as the role
@@ -72,6 +75,43 @@ type MFA struct {
 	SessionDuration time.Duration
 	// OnAssume sends the code on the first hop's AssumeRole instead of getting a session.
 	OnAssume bool
+}
+
+// BaseKind says where a profile's base credentials come from.
+type BaseKind int
+
+// The bases a profile may have.
+const (
+	// BaseKeys are the static keys written in the profile.
+	BaseKeys BaseKind = iota
+	// BaseEnvironment, BaseIMDS and BaseECS are the credential_source values Environment,
+	// Ec2InstanceMetadata and EcsContainer.
+	BaseEnvironment
+	BaseIMDS
+	BaseECS
+	// BaseProcess is a credential_process.
+	BaseProcess
+	// BaseSDK is a profile whose credentials the AWS SDK resolves (IAM Identity Center).
+	BaseSDK
+)
+
+// ProfileBase is where the chain of a shared-config profile starts.
+type ProfileBase struct {
+	Kind BaseKind
+	// Profile is the profile that holds the base, handed to the SDK for BaseSDK.
+	Profile string
+	// Keys are the static keys of BaseKeys.
+	Keys Credentials
+	// Process is the command line of BaseProcess.
+	Process string
+	// Origin says where the base is written, for messages.
+	Origin Origin
+}
+
+// LongTerm reports whether the base is long-term keys written in the profile, which may get an
+// MFA session (GetSessionToken); any other base sends the code on AssumeRole.
+func (b *ProfileBase) LongTerm() bool {
+	return b != nil && b.Kind == BaseKeys && b.Keys.SessionToken == ""
 }
 
 // CodeSource gives MFA codes.
@@ -234,7 +274,7 @@ func CheckMFASessionDuration(d time.Duration) error {
 // profile, the environment, SSO, ...): not from stored keys or an auth provider, and not
 // skipped by a first hop that uses a web identity token.
 func (p *Plan) BaseFromSDK() bool {
-	return p.Credentials == nil && p.StoredCredentials == "" && !(len(p.Hops) > 0 && p.Hops[0].WebIdentityToken != nil)
+	return p.Credentials == nil && p.StoredCredentials == "" && p.ProfileBase == nil && !(len(p.Hops) > 0 && p.Hops[0].WebIdentityToken != nil)
 }
 
 // STSRegion returns the region to call STS in: the configured region, else the default region

@@ -17,6 +17,9 @@ func (r *resolver) mfa(p *plan.Plan) error {
 	if err != nil {
 		return err
 	}
+	if !serial.set {
+		serial = r.profileSerial
+	}
 	onAssume, onSrc, err := r.lookupBool(spec.KeyMFAOnAssume)
 	if err != nil {
 		return err

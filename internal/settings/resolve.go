@@ -96,6 +96,9 @@ type resolver struct {
 	trustErrs map[string]error
 	// mfaDuration is where the MFA session duration came from.
 	mfaDuration plan.Origin
+	// profileSerial is the MFA device of a profile's role entered from long-term keys: the
+	// device of the MFA session unless the settings name one.
+	profileSerial value
 }
 
 func newResolver(in Inputs) *resolver {
@@ -214,6 +217,9 @@ func (r *resolver) build() error {
 	if err != nil {
 		return err
 	}
+	if !profile.set {
+		profile = r.defaultProfile()
+	}
 	p.Profile, p.ProfileOrigin = strings.TrimSpace(profile.raw), profile.src
 	r.show(spec.KeyProfile, orNone(profile.raw, "(AWS SDK default chain)"), profile.src)
 
@@ -235,9 +241,14 @@ func (r *resolver) build() error {
 	if err := r.defaults(p, g); err != nil {
 		return err
 	}
+	fromProfile, err := r.profileHops(p, profile, g)
+	if err != nil {
+		return err
+	}
 	if p.Hops, err = r.hops(g); err != nil {
 		return err
 	}
+	p.Hops = append(fromProfile, p.Hops...)
 	if err := r.webIdentity(p); err != nil {
 		return err
 	}

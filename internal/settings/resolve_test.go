@@ -27,6 +27,10 @@ func resolveWith(t *testing.T, args []string, env map[string]string, file string
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
+	if env == nil {
+		env = map[string]string{}
+	}
+	withProfiles(t, env)
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	return Resolve(Inputs{Flags: fs, LookupEnv: lookup, Dir: dir})
 }

@@ -87,6 +87,7 @@ func resolveTrust(t *testing.T, tc trustCase) (*Result, []string, error) {
 		}
 		return trust.Verdict{Why: "never trusted"}, nil
 	}
+	withProfiles(t, env)
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	res, err := Resolve(Inputs{Flags: fs, LookupEnv: lookup, Dir: dir, Trusted: check})
 	return res, asked, err
