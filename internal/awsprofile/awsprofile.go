@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -35,6 +36,10 @@ const (
 	BaseSDK
 	// BaseWebIdentity is a web_identity_token_file: the first role is assumed with the token.
 	BaseWebIdentity
+	// BaseStored is a profile that gives no credentials in the files, or a source_profile
+	// that is in neither file: its keys are to be in rolehop's secret store under its name,
+	// as aws-vault keeps them in its keyring.
+	BaseStored
 )
 
 // Base is where a chain starts.
@@ -87,13 +92,26 @@ type Options struct {
 // Load reads profile name and follows its source_profile links down to the base.
 func Load(ctx context.Context, name string, o Options) (*Chain, error) {
 	sc, err := o.load(ctx, name)
+	var role config.SharedConfigAssumeRoleError
+	stored := ""
+	if errors.As(err, &role) && o.keyless(ctx, role) {
+		// The SDK stops at a source_profile without credentials; given them, it reads the
+		// roles above it.
+		stored = role.Profile
+		sc, err = o.loadStored(ctx, name, stored)
+	}
 	if err != nil {
 		return nil, o.explain(ctx, name, err)
 	}
 	c := &Chain{Name: name, Region: sc.Region}
 	var roles []Role
+	above := ""
 	for cur := &sc; cur != nil; cur = cur.Source {
 		where := o.where(ctx, cur.Profile, cur.Credentials.HasKeys() && cur.RoleARN == "")
+		if cur.Profile == stored && o.missing(ctx, stored) {
+			where = fmt.Sprintf("%s source_profile %q", above, stored)
+		}
+		above = o.where(ctx, cur.Profile, false)
 		if cur.RoleARN != "" {
 			r := Role{Profile: cur.Profile, Where: o.where(ctx, cur.Profile, false), ARN: cur.RoleARN, ExternalID: cur.ExternalID,
 				SessionName: cur.RoleSessionName, MFASerial: cur.MFASerial}
@@ -107,6 +125,9 @@ func Load(ctx context.Context, name string, o Options) (*Chain, error) {
 		}
 		if c.Base, err = base(cur, where); err != nil {
 			return nil, err
+		}
+		if cur.Profile == stored {
+			c.Base = Base{Kind: BaseStored, Profile: stored, Where: where}
 		}
 	}
 	// The files list roles from the named profile down; they are assumed from the base up.
@@ -143,9 +164,73 @@ func base(sc *config.SharedConfig, where string) (Base, error) {
 			b.SSO = fmt.Sprintf("IAM Identity Center role %s in account %s", sc.SSORoleName, sc.SSOAccountID)
 		}
 	default:
-		return Base{}, fmt.Errorf("%s: the profile gives no credentials: it has no keys, credential_source, credential_process, web_identity_token_file or SSO settings, and no source_profile", where)
+		b.Kind = BaseStored
 	}
 	return b, nil
+}
+
+// storedMarker is the credential_process loadStored gives a profile whose keys are in
+// rolehop's secret store; Load never hands it on.
+const storedMarker = "rolehop-stored-keys"
+
+// keyless reports whether the SDK stopped at a source_profile that is missing or gives no
+// credentials in the files, rather than at a loop.
+func (o Options) keyless(ctx context.Context, role config.SharedConfigAssumeRoleError) bool {
+	var missing config.SharedConfigProfileNotExistError
+	if role.Err != nil {
+		return errors.As(role.Err, &missing)
+	}
+	return !o.cycles(ctx, role.Profile)
+}
+
+// missing reports whether profile is in neither file.
+func (o Options) missing(ctx context.Context, profile string) bool {
+	_, err := config.LoadSharedConfigProfile(ctx, profile, func(lo *config.LoadSharedConfigOptions) {
+		lo.ConfigFiles, lo.CredentialsFiles = []string{o.Files.Config}, []string{o.Files.Credentials}
+	})
+	var notExist config.SharedConfigProfileNotExistError
+	return errors.As(err, &notExist)
+}
+
+// loadStored loads profile name as the SDK would if profile stored gave credentials.
+func (o Options) loadStored(ctx context.Context, name, stored string) (config.SharedConfig, error) {
+	marker, remove, err := StoredConfig(stored)
+	if err != nil {
+		return config.SharedConfig{}, fmt.Errorf("profile %q: %w", name, err)
+	}
+	defer remove()
+	return config.LoadSharedConfigProfile(ctx, name, func(lo *config.LoadSharedConfigOptions) {
+		lo.ConfigFiles, lo.CredentialsFiles = []string{marker, o.Files.Config}, []string{o.Files.Credentials}
+	})
+}
+
+// StoredConfig writes a config file that gives profile stored a credential_process of
+// storedMarker, and returns its path and a function that removes it. Read before the user's
+// config file, it lets the SDK load a chain whose base keys are in rolehop's secret store
+// (which the SDK cannot read) for its other settings; it holds no secret, and the marker is
+// never run: rolehop takes those keys from the store.
+func StoredConfig(stored string) (string, func(), error) {
+	if stored == "" || strings.ContainsAny(stored, "[]\r\n#;= \t") {
+		return "", nil, fmt.Errorf("profile name %q cannot be a section name", stored)
+	}
+	f, err := os.CreateTemp("", "rolehop-profile-*")
+	if err != nil {
+		return "", nil, err
+	}
+	remove := func() { _ = os.Remove(f.Name()) }
+	section := "profile " + stored
+	if stored == "default" {
+		section = stored
+	}
+	_, err = fmt.Fprintf(f, "[%s]\ncredential_process = %s\n", section, storedMarker)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		remove()
+		return "", nil, err
+	}
+	return f.Name(), remove, nil
 }
 
 func (o Options) load(ctx context.Context, name string) (config.SharedConfig, error) {

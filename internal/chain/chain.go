@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/rolehop/rolehop/internal/awsfiles"
+	"github.com/rolehop/rolehop/internal/awsprofile"
 	"github.com/rolehop/rolehop/internal/credcache"
 	"github.com/rolehop/rolehop/internal/credcheck"
 	"github.com/rolehop/rolehop/internal/display"
@@ -84,6 +86,15 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 	if p.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(p.Profile))
 	}
+	if p.Profile != "" && p.StoredCredentials != "" && p.StoredOrigin.Layer == plan.FromProfile {
+		// The SDK stops at a base whose keys are only in rolehop's secret store.
+		marker, remove, err := awsprofile.StoredConfig(p.StoredCredentials)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.StoredOrigin, err)
+		}
+		defer remove()
+		opts = append(opts, config.WithSharedConfigFiles([]string{marker, awsfiles.Locate(o.LookupEnv).Config}))
+	}
 	if p.Region != "" {
 		opts = append(opts, config.WithRegion(p.Region))
 	}
@@ -147,6 +158,9 @@ func (c *Chain) base(ctx context.Context, p *plan.Plan, o Options, envExpires ti
 			return fmt.Errorf("%s: no secret store to read credentials %q from", p.StoredOrigin, p.StoredCredentials)
 		}
 		stored, err := keys(p.StoredCredentials)
+		if err != nil && p.StoredOrigin.Layer == plan.FromProfile {
+			return fmt.Errorf("%s: no credentials in the AWS files, and %w; or check the name (aws configure list-profiles)", p.StoredOrigin, err)
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.StoredOrigin, err)
 		}

@@ -94,6 +94,8 @@ func writeConfigText(w io.Writer, res *settings.Result) error {
 	p := &res.Plan
 	base := "AWS SDK default chain (environment, shared files, SSO, container, instance metadata)"
 	switch {
+	case p.StoredCredentials != "" && p.StoredOrigin.Layer == plan.FromProfile:
+		base = fmt.Sprintf("keys stored in rolehop's secret store as %s (%s), profile %q (%s)", p.StoredCredentials, p.StoredOrigin, p.Profile, p.ProfileOrigin)
 	case p.StoredCredentials != "":
 		base = fmt.Sprintf("stored credentials %q (%s)", p.StoredCredentials, p.StoredOrigin)
 	case p.ProfileBase != nil:

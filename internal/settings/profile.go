@@ -11,6 +11,7 @@ import (
 	"github.com/rolehop/rolehop/internal/awsprofile"
 	"github.com/rolehop/rolehop/internal/mfa"
 	"github.com/rolehop/rolehop/internal/plan"
+	"github.com/rolehop/rolehop/internal/secretstore"
 	"github.com/rolehop/rolehop/internal/settings/spec"
 )
 
@@ -129,6 +130,14 @@ func setProfileBase(p *plan.Plan, b awsprofile.Base, hops []plan.Hop) error {
 		pb.Kind, pb.Process = plan.BaseProcess, b.Process
 	case awsprofile.BaseSDK:
 		pb.Kind = plan.BaseSDK
+	case awsprofile.BaseStored:
+		// Used as --credentials NAME is: the store is opened, and may ask for its passphrase,
+		// only for these keys.
+		if err := secretstore.ValidName(b.Profile); err != nil {
+			return fmt.Errorf("%s: the profile gives no credentials in the AWS files, and its name cannot name keys in rolehop's secret store: %w", b.Where, err)
+		}
+		p.StoredCredentials, p.StoredOrigin = b.Profile, origin
+		return nil
 	}
 	p.ProfileBase = pb
 	return nil
@@ -147,7 +156,7 @@ func (r *resolver) profileMFA(p *plan.Plan, c *awsprofile.Chain, hops []plan.Hop
 		}
 		used[serial] = true
 		src := fromProfile(role.Where, "mfa_serial")
-		if i == 0 && p.ProfileBase.LongTerm() {
+		if i == 0 && (p.ProfileBase.LongTerm() || p.StoredCredentials != "") {
 			r.profileSerial = value{raw: serial, src: src, set: true}
 			continue
 		}

@@ -111,16 +111,42 @@ func TestProfilePlan(t *testing.T) {
 	}
 }
 
+// TestProfileStoredBase: a base profile without credentials in the files, or in neither file,
+// takes its keys from rolehop's secret store under its name, and gets the MFA session.
+func TestProfileStoredBase(t *testing.T) {
+	tests := []struct{ name, config, profile, stored, origin string }{
+		{"unknown source", "[profile a]\nsource_profile = vault\nrole_arn = arn:aws:iam::111111111111:role/a\nmfa_serial = arn:aws:iam::111111111111:mfa/me\n",
+			"a", "vault", `~/config [profile a] source_profile "vault"`},
+		{"empty source", "[profile a]\nsource_profile = my.base-1\nrole_arn = arn:aws:iam::111111111111:role/a\nmfa_serial = arn:aws:iam::111111111111:mfa/me\n[profile my.base-1]\nregion = us-east-1\n",
+			"a", "my.base-1", "~/config [profile my.base-1]"},
+		{"no credentials", "[profile a]\nregion = us-east-1\n", "a", "a", "~/config [profile a]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := resolveProfile(t, []string{"--profile", tt.profile}, tt.config, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := res.Plan
+			if p.StoredCredentials != tt.stored || p.StoredOrigin.String() != tt.origin || p.ProfileBase != nil {
+				t.Fatalf("stored = %q (%s), base %v; want %q (%s) and no profile base", p.StoredCredentials, p.StoredOrigin, p.ProfileBase, tt.stored, tt.origin)
+			}
+			if tt.name != "no credentials" && (p.MFA == nil || p.MFA.OnAssume || len(p.Hops) != 1 || p.Hops[0].MFASerial != "") {
+				t.Errorf("MFA = %+v, hops %d: want an MFA session from the stored keys", p.MFA, len(p.Hops))
+			}
+		})
+	}
+}
+
 func TestProfileErrors(t *testing.T) {
 	const keys = "[base]\naws_access_key_id = AKIABASE000000000001\naws_secret_access_key = s\n"
 	tests := []struct{ name, config, want string }{
 		{"cycle", "[profile a]\nsource_profile = b\nrole_arn = arn:aws:iam::111111111111:role/a\n[profile b]\nsource_profile = a\nrole_arn = arn:aws:iam::111111111111:role/b\n",
 			`~/config [profile a]: the source_profile links of profile "a" loop back to profile`},
-		{"unknown source", "[profile a]\nsource_profile = nope\nrole_arn = arn:aws:iam::111111111111:role/a\n",
-			`~/config [profile a]: source_profile "nope" is not in ~/config or ~/credentials`},
 		{"bad arn", "[profile a]\nsource_profile = base\nrole_arn = arn:aws:iam::1111:role/a\n",
 			`~/config [profile a] role_arn: `},
-		{"no credentials", "[profile a]\nregion = us-east-1\n", `~/config [profile a]: the profile gives no credentials`},
+		{"no name for the store", "[profile a]\nsource_profile = no/pe\nrole_arn = arn:aws:iam::111111111111:role/a\n",
+			`~/config [profile a] source_profile "no/pe": the profile gives no credentials in the AWS files, and its name cannot name keys`},
 		{"chained too long", "[profile a]\nsource_profile = base\nrole_arn = arn:aws:iam::111111111111:role/a\n[profile b]\nsource_profile = a\nrole_arn = arn:aws:iam::111111111111:role/b\nduration_seconds = 7200\n",
 			`~/config [profile b] duration_seconds: hop 2 `},
 		{"bad source", "[profile a]\ncredential_source = Laptop\nrole_arn = arn:aws:iam::111111111111:role/a\n",
