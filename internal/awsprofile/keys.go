@@ -256,3 +256,31 @@ func (f *sharedINI) section(profile string) *section {
 	}
 	return s
 }
+
+// Names lists the profiles of both shared files, each once, in the order they are written:
+// the config file's first.
+func Names(o Options) ([]string, error) {
+	files, err := o.readINI()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	add := func(name string) {
+		if name != "" && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	for _, name := range files.config.SectionStrings() {
+		if name == "default" {
+			add(name)
+		} else if p, ok := strings.CutPrefix(name, "profile "); ok {
+			add(strings.TrimSpace(p))
+		}
+	}
+	for _, name := range files.credentials.SectionStrings() {
+		if name != ini.DefaultSection {
+			add(name)
+		}
+	}
+	return names, nil
+}

@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/rolehop/rolehop/internal/authprovider"
-	"github.com/rolehop/rolehop/internal/awsfiles"
 	"github.com/rolehop/rolehop/internal/awsprofile"
 	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/plan"
@@ -83,8 +82,7 @@ func (a *app) profileNotes(p *plan.Plan) []string {
 	if p.Profile == "" || p.StoredCredentials != "" {
 		return nil
 	}
-	home, _ := a.sys.LookupEnv("HOME")
-	notes, _ := awsprofile.Inspect(p.Profile, awsprofile.Options{Files: awsfiles.Locate(a.sys.LookupEnv), Home: home})
+	notes, _ := awsprofile.Inspect(p.Profile, a.profileOptions())
 	return notes
 }
 
