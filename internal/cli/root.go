@@ -40,6 +40,7 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(a.execCmd(), a.envCmd(), a.whoamiCmd(), a.configCmd(), a.credentialsCmd(), a.cacheCmd(), a.profilesCmd(), a.credentialProcessCmd(), a.trustCmd(), a.versionCmd())
 	root.InitDefaultCompletionCmd()
+	a.addCompletions(root)
 	// Every Use line already says where the options go.
 	var quiet func(*cobra.Command)
 	quiet = func(c *cobra.Command) {
