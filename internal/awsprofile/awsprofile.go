@@ -80,6 +80,8 @@ type Chain struct {
 	Roles []Role
 	// Region is the profile's region, "" when it sets none.
 	Region string
+	// Notes name the keys of the chain's profiles that do nothing (see Inspect).
+	Notes []string
 }
 
 // Options say where the shared files are and how to show their paths.
@@ -91,6 +93,10 @@ type Options struct {
 
 // Load reads profile name and follows its source_profile links down to the base.
 func Load(ctx context.Context, name string, o Options) (*Chain, error) {
+	notes, err := Inspect(name, o)
+	if err != nil {
+		return nil, err
+	}
 	sc, err := o.load(ctx, name)
 	var role config.SharedConfigAssumeRoleError
 	stored := ""
@@ -103,7 +109,7 @@ func Load(ctx context.Context, name string, o Options) (*Chain, error) {
 	if err != nil {
 		return nil, o.explain(ctx, name, err)
 	}
-	c := &Chain{Name: name, Region: sc.Region}
+	c := &Chain{Name: name, Region: sc.Region, Notes: notes}
 	var roles []Role
 	above := ""
 	for cur := &sc; cur != nil; cur = cur.Source {

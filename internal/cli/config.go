@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/rolehop/rolehop/internal/authprovider"
+	"github.com/rolehop/rolehop/internal/awsprofile"
 	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/settings"
@@ -35,10 +36,11 @@ calls the settings make. Secrets are redacted. No credentials are fetched.`,
 			if err != nil {
 				return err
 			}
+			notes := a.profileNotes(&res.Plan)
 			if output == "json" {
-				return writeConfigJSON(a.out(cmd), res)
+				return writeConfigJSON(a.out(cmd), res, notes)
 			}
-			return writeConfigText(a.out(cmd), res)
+			return writeConfigText(a.out(cmd), res, notes)
 		},
 	}
 	c.Flags().StringVarP(&output, "output", "o", "text", "output `FORMAT`: text or json")
@@ -74,7 +76,17 @@ func rows(res *settings.Result) []setRow {
 	return out
 }
 
-func writeConfigText(w io.Writer, res *settings.Result) error {
+// profileNotes are the keys of the profile rolehop read that do nothing. Resolve has already
+// refused the keys that would change the identity.
+func (a *app) profileNotes(p *plan.Plan) []string {
+	if p.Profile == "" || p.StoredCredentials != "" {
+		return nil
+	}
+	notes, _ := awsprofile.Inspect(p.Profile, a.profileOptions())
+	return notes
+}
+
+func writeConfigText(w io.Writer, res *settings.Result, notes []string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SETTING\tVALUE\tSOURCE\tSET WITH")
 	for _, r := range rows(res) {
@@ -124,7 +136,11 @@ func writeConfigText(w io.Writer, res *settings.Result) error {
 	if p.Profile != "" {
 		precedence = "flag, then environment variable, then the nearest rolehop.hcl, then the profile, then default"
 	}
-	fmt.Fprintf(w, "  STS region: %s\n\nPrecedence: %s.\n", p.STSRegion(), precedence)
+	fmt.Fprintf(w, "  STS region: %s\n", p.STSRegion())
+	for _, n := range notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
+	fmt.Fprintf(w, "\nPrecedence: %s.\n", precedence)
 	return nil
 }
 
@@ -212,7 +228,7 @@ func hopFields(h *plan.Hop) []hopField {
 	return fields
 }
 
-func writeConfigJSON(w io.Writer, res *settings.Result) error {
+func writeConfigJSON(w io.Writer, res *settings.Result, notes []string) error {
 	type hopJSON struct {
 		Hop    int               `json:"hop"`
 		API    string            `json:"api"`
@@ -240,7 +256,8 @@ func writeConfigJSON(w io.Writer, res *settings.Result) error {
 		AuthProvider *providerJSON `json:"auth_provider,omitempty"`
 		Region       string        `json:"sts_region"`
 		Chain        []hopJSON     `json:"chain"`
-	}{Files: res.Files, Trust: []trustJSON{}, Settings: rows(res), Profile: res.Plan.Profile, Region: res.Plan.STSRegion(), Chain: []hopJSON{}}
+		Notes        []string      `json:"notes,omitempty"`
+	}{Notes: notes, Files: res.Files, Trust: []trustJSON{}, Settings: rows(res), Profile: res.Plan.Profile, Region: res.Plan.STSRegion(), Chain: []hopJSON{}}
 	for _, f := range res.Trust {
 		out.Trust = append(out.Trust, trustJSON{File: f.File, Trusted: f.Trusted, Why: f.Why})
 	}
