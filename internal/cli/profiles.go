@@ -98,6 +98,7 @@ func baseText(b awsprofile.Base) string {
 		awsprofile.BaseProcess:     "credential_process",
 		awsprofile.BaseSDK:         "SSO, by the AWS SDK,",
 		awsprofile.BaseWebIdentity: "web_identity_token_file",
+		awsprofile.BaseStored:      "keys stored in rolehop's secret store as " + b.Profile + ", named",
 	}[b.Kind]
 	return what + " in " + b.Where
 }
