@@ -317,10 +317,12 @@ func imdsStandIn(ts *testscript.TestScript, neg bool, args []string) {
 		logRequest(log, r)
 		switch {
 		case r.Method == http.MethodPut && r.URL.Path == "/latest/api/token":
-			if r.Header.Get("X-Aws-Ec2-Metadata-Token-Ttl-Seconds") == "" {
+			ttl := r.Header.Get("X-Aws-Ec2-Metadata-Token-Ttl-Seconds")
+			if ttl == "" {
 				http.Error(w, "no token TTL", http.StatusBadRequest)
 				return
 			}
+			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", ttl)
 			fmt.Fprint(w, session)
 		case r.Header.Get("X-Aws-Ec2-Metadata-Token") != session:
 			http.Error(w, "no session token", http.StatusUnauthorized)
