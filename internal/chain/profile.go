@@ -63,7 +63,7 @@ func (c *Chain) profileBase(ctx context.Context, b *plan.ProfileBase, lookup fun
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("%s: %w", where, err)
 	}
-	return cfg.Credentials, "the AWS SDK's SSO credentials of " + where, []string{"base=sso", "profile=" + b.Profile}, nil
+	return ssoLogin{inner: cfg.Credentials, profile: b.Profile}, "the AWS SDK's SSO credentials of " + where, []string{"base=sso", "profile=" + b.Profile}, nil
 }
 
 // containerToken sets the container endpoint's authorization token as the SDKs do: the file
