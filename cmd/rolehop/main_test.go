@@ -118,6 +118,8 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 	cmds["stsatleast"] = stsAtLeast
 	cmds["stshas"] = stsHas
 	cmds["echosts"] = echoSTS
+	cmds["ecsendpoint"] = ecsEndpoint
+	cmds["imds"] = imdsStandIn
 	return cmds
 }
 
@@ -248,6 +250,92 @@ func githubOIDC(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("GITHUB_ACTIONS", "true")
 	ts.Setenv("ACTIONS_ID_TOKEN_REQUEST_URL", srv.URL+"/token?api-version=2.0")
 	ts.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", requestToken)
+}
+
+// standInCredentials is the JSON a container credentials endpoint and instance metadata answer
+// with: KEYID SECRET TOKEN of a stand-in's arguments, valid for an hour.
+func standInCredentials(w http.ResponseWriter, args []string) {
+	json.NewEncoder(w).Encode(map[string]string{
+		"Code":            "Success",
+		"Type":            "AWS-HMAC",
+		"AccessKeyId":     args[0],
+		"SecretAccessKey": args[1],
+		"Token":           args[2],
+		"Expiration":      time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
+	})
+}
+
+// logRequest appends "METHOD PATH" of r to the file log, so a script can count the requests.
+func logRequest(log string, r *http.Request) {
+	f, err := os.OpenFile(log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err == nil {
+		fmt.Fprintln(f, r.Method, r.URL.Path)
+		f.Close()
+	}
+}
+
+// ecsEndpoint KEYID SECRET TOKEN starts a stand-in for the container credentials endpoint on
+// 127.0.0.1 that hands out those credentials to requests whose Authorization header is the
+// value $AWS_CONTAINER_AUTHORIZATION_TOKEN has now, and sets AWS_CONTAINER_CREDENTIALS_FULL_URI
+// to it. Each request is appended to $WORK/ecs-requests.
+func ecsEndpoint(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: ecsendpoint KEYID SECRET TOKEN")
+	}
+	auth := ts.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+	if auth == "" {
+		ts.Fatalf("ecsendpoint: set AWS_CONTAINER_AUTHORIZATION_TOKEN first")
+	}
+	log := ts.MkAbs("ecs-requests")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		logRequest(log, r)
+		if r.Header.Get("Authorization") != auth {
+			http.Error(w, `{"code":"AccessDenied","message":"bad authorization token"}`, http.StatusUnauthorized)
+			return
+		}
+		standInCredentials(w, args)
+	}))
+	ts.Defer(srv.Close)
+	ts.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", srv.URL+"/v2/credentials/task")
+}
+
+// imdsRole is the instance profile role the instance metadata stand-in lists.
+const imdsRole = "standin-instance-role"
+
+// imdsStandIn KEYID SECRET TOKEN starts a stand-in for EC2 instance metadata (IMDSv2) on
+// 127.0.0.1 that hands out those credentials for the instance's role, only to requests that
+// carry a session token from PUT /latest/api/token, and sets AWS_EC2_METADATA_SERVICE_ENDPOINT
+// to it. Each request is appended to $WORK/imds-requests.
+func imdsStandIn(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: imds KEYID SECRET TOKEN")
+	}
+	const session = "imds-session-token-of-the-stand-in"
+	const creds = "/latest/meta-data/iam/security-credentials/"
+	log := ts.MkAbs("imds-requests")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		logRequest(log, r)
+		switch {
+		case r.Method == http.MethodPut && r.URL.Path == "/latest/api/token":
+			ttl := r.Header.Get("X-Aws-Ec2-Metadata-Token-Ttl-Seconds")
+			if ttl == "" {
+				http.Error(w, "no token TTL", http.StatusBadRequest)
+				return
+			}
+			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", ttl)
+			fmt.Fprint(w, session)
+		case r.Header.Get("X-Aws-Ec2-Metadata-Token") != session:
+			http.Error(w, "no session token", http.StatusUnauthorized)
+		case r.Method == http.MethodGet && r.URL.Path == creds:
+			fmt.Fprintln(w, imdsRole)
+		case r.Method == http.MethodGet && r.URL.Path == creds+imdsRole:
+			standInCredentials(w, args)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	ts.Defer(srv.Close)
+	ts.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", srv.URL)
 }
 
 // waitFileLimit bounds waitfile. It only matters when something is broken, so it is generous

@@ -1,13 +1,17 @@
 package chain
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/smithy-go"
 	"github.com/rolehop/rolehop/internal/credcache"
 	"github.com/rolehop/rolehop/internal/display"
@@ -150,6 +154,10 @@ type BaseError struct {
 }
 
 func (e *BaseError) Error() string {
+	var told *toldError
+	if errors.As(e.Err, &told) {
+		return fmt.Sprintf("base credentials (%s): %s", e.Source, told.msg)
+	}
 	cause := display.OneLine(e.Err.Error())
 	if strings.Contains(cause, "EC2 IMDS") || strings.Contains(cause, "no EC2 IMDS role") {
 		cause = "no credentials found in the environment, shared files, SSO or instance metadata"
@@ -158,6 +166,30 @@ func (e *BaseError) Error() string {
 }
 
 func (e *BaseError) Unwrap() error { return e.Err }
+
+// toldError is a base failure that says itself what to do, so BaseError adds no general hint.
+type toldError struct{ msg string }
+
+func (e *toldError) Error() string { return e.msg }
+
+// ssoLogin is the SDK's IAM Identity Center provider of a profile, with its failure for a
+// missing or expired cached token (no aws sso login yet, or too long ago) made into the
+// command that fixes it, instead of the SDK's path of the token file.
+type ssoLogin struct {
+	inner   aws.CredentialsProvider
+	profile string
+}
+
+func (s ssoLogin) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	v, err := s.inner.Retrieve(ctx)
+	var invalid *ssocreds.InvalidTokenError
+	// An sso-session's token file that is not there is an error of os, and one that expired
+	// (with no refresh token) is only a sentence.
+	if errors.As(err, &invalid) || errors.Is(err, fs.ErrNotExist) || (err != nil && strings.Contains(err.Error(), "cached SSO token is expired")) {
+		return v, &toldError{msg: fmt.Sprintf("no valid IAM Identity Center login (the cached SSO token is missing or expired); run aws sso login --profile %s", s.profile)}
+	}
+	return v, err
+}
 
 // earlier returns the failure of an earlier link of the chain that err carries, if any: when a
 // hop cannot be signed because the hop before it failed, that failure is the one to report.

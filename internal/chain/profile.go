@@ -3,6 +3,8 @@ package chain
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -49,8 +51,7 @@ func (c *Chain) profileBase(ctx context.Context, b *plan.ProfileBase, lookup fun
 		if url == "" {
 			return nil, "", nil, fmt.Errorf("%s: credential_source = EcsContainer, but neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set", where)
 		}
-		token := env("AWS_CONTAINER_AUTHORIZATION_TOKEN")
-		return endpointcreds.New(url, func(o *endpointcreds.Options) { o.AuthorizationToken = token }), "the container endpoint (credential_source in " + where + ")",
+		return endpointcreds.New(url, containerToken(env)), "the container endpoint (credential_source in " + where + ")",
 			[]string{"base=credential_source EcsContainer", "endpoint=" + url}, nil
 	case plan.BaseProcess:
 		// The AWS SDK runs it, as it would for the profile.
@@ -62,5 +63,26 @@ func (c *Chain) profileBase(ctx context.Context, b *plan.ProfileBase, lookup fun
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("%s: %w", where, err)
 	}
-	return cfg.Credentials, "the AWS SDK's SSO credentials of " + where, []string{"base=sso", "profile=" + b.Profile}, nil
+	return ssoLogin{inner: cfg.Credentials, profile: b.Profile}, "the AWS SDK's SSO credentials of " + where, []string{"base=sso", "profile=" + b.Profile}, nil
+}
+
+// containerToken sets the container endpoint's authorization token as the SDKs do: the file
+// named by AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE when it is set, read again at each fetch
+// because the platform rotates it, else AWS_CONTAINER_AUTHORIZATION_TOKEN.
+func containerToken(env func(string) string) func(*endpointcreds.Options) {
+	return func(o *endpointcreds.Options) {
+		o.AuthorizationToken = env("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+		file := env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+		if file == "" {
+			return
+		}
+		o.AuthorizationTokenProvider = endpointcreds.TokenProviderFunc(func() (string, error) {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				return "", fmt.Errorf("env AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %w", err)
+			}
+			// A trailing newline is no part of the token, and no header can carry it.
+			return strings.TrimSpace(string(b)), nil
+		})
+	}
 }
