@@ -144,3 +144,18 @@ func (m *memoToken) GetIdentityToken() ([]byte, error) {
 	}
 	return tok, nil
 }
+
+// CachedUntil returns when the credentials the cache holds for the end of the chain expire,
+// without an STS call; ok is false when the chain has no cache, no step to cache, or the cache
+// holds none. Working out the key may read the base credentials (stored keys, a token file).
+func (c *Chain) CachedUntil(ctx context.Context) (until time.Time, ok bool, err error) {
+	if c.cache == nil || !c.cached {
+		return time.Time{}, false, nil
+	}
+	parts, err := c.parts(ctx)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	until, ok = c.cache.Expires(credcache.Key{Parts: parts})
+	return until, ok, nil
+}

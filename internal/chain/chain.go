@@ -43,6 +43,8 @@ type Chain struct {
 	role *plan.RoleARN
 	// baseName says where the base credentials come from.
 	baseName string
+	// cached is set once a step behind the cache is added.
+	cached bool
 }
 
 // Options are what a chain may use besides the plan.
@@ -199,6 +201,7 @@ func (c *Chain) add(s aws.CredentialsProvider, parts []string, desc string) {
 	var p aws.CredentialsProvider = s
 	if c.cache != nil {
 		p = &cached{cache: c.cache, parts: c.parts.with(parts...), desc: desc, inner: s}
+		c.cached = true
 	}
 	c.parts = c.parts.with(parts...)
 	c.creds = aws.NewCredentialsCache(p)

@@ -7,6 +7,13 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/rolehop/rolehop/internal/chain"
+	"github.com/rolehop/rolehop/internal/credcache"
+	"github.com/rolehop/rolehop/internal/settings"
+	"github.com/spf13/pflag"
 
 	"github.com/rolehop/rolehop/internal/awsfiles"
 	"github.com/rolehop/rolehop/internal/awsprofile"
@@ -52,7 +59,10 @@ type profileRow struct {
 	Roles  []string `json:"roles,omitempty"`
 	MFA    []string `json:"mfa_serials,omitempty"`
 	Region string   `json:"region,omitempty"`
-	Error  string   `json:"error,omitempty"`
+	// Cached is when the credentials `rolehop exec --profile NAME` would take from the cache
+	// here expire; nil when the cache holds none, or rolehop cannot tell without asking.
+	Cached *time.Time `json:"cached_until,omitempty"`
+	Error  string     `json:"error,omitempty"`
 }
 
 func (a *app) profileOptions() awsprofile.Options {
@@ -67,6 +77,7 @@ func (a *app) profiles(ctx context.Context) ([]profileRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	look := a.cacheLooker()
 	rows := []profileRow{}
 	for _, name := range names {
 		r := profileRow{Name: name}
@@ -83,9 +94,55 @@ func (a *app) profiles(ctx context.Context) ([]profileRow, error) {
 				r.MFA = append(r.MFA, role.MFASerial)
 			}
 		}
+		if until, ok := look(ctx, name); ok {
+			r.Cached = &until
+		}
 		rows = append(rows, r)
 	}
 	return rows, nil
+}
+
+// cacheLooker returns a function that says until when `rolehop exec --profile NAME` would find
+// its credentials in the cache here, with the settings that apply here. It asks for nothing and
+// fetches nothing: the secret store is used only when it opens without a prompt, and a profile
+// whose key cannot be worked out so (an auth provider would have to run, say) shows none.
+func (a *app) cacheLooker() func(context.Context, string) (time.Time, bool) {
+	none := func(context.Context, string) (time.Time, bool) { return time.Time{}, false }
+	inputs := func(fs *pflag.FlagSet) settings.Inputs {
+		return settings.Inputs{Flags: fs, LookupEnv: a.sys.LookupEnv, Dir: a.sys.Dir, Stderr: io.Discard, Trusted: a.trusted()}
+	}
+	empty := pflag.NewFlagSet("profiles", pflag.ContinueOnError)
+	settings.AddFlags(empty)
+	st, err := settings.ResolveStore(inputs(empty))
+	if err != nil || st.NoCache {
+		return none
+	}
+	store, err := a.openStore(st, false)
+	if err != nil {
+		return none
+	}
+	return func(ctx context.Context, name string) (time.Time, bool) {
+		fs := pflag.NewFlagSet("profiles", pflag.ContinueOnError)
+		settings.AddFlags(fs)
+		if err := fs.Parse([]string{"--profile", name}); err != nil {
+			return time.Time{}, false
+		}
+		res, err := settings.Resolve(inputs(fs))
+		if err != nil || res.Plan.AuthProvider != nil {
+			return time.Time{}, false
+		}
+		cache := credcache.New(credcache.InSecretStore(store), credcache.Options{MinTTL: res.Store.MinTTL, LookupEnv: a.sys.LookupEnv, Log: a.log})
+		keys := func(n string) (aws.Credentials, error) {
+			c, err := store.Credentials(n)
+			return aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey}, err
+		}
+		ch, err := chain.New(ctx, &res.Plan, chain.Options{Log: a.log, Cache: cache, Keys: keys, STSTimeout: res.Store.STSTimeout, LookupEnv: a.sys.LookupEnv})
+		if err != nil {
+			return time.Time{}, false
+		}
+		until, ok, err := ch.CachedUntil(ctx)
+		return until, ok && err == nil
+	}
 }
 
 // baseText says where a profile's chain starts, naming the section that says so.
@@ -105,13 +162,17 @@ func baseText(b awsprofile.Base) string {
 
 func writeProfilesText(w io.Writer, rows []profileRow) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROFILE\tRESOLVES TO\tMFA\tREGION")
+	fmt.Fprintln(tw, "PROFILE\tRESOLVES TO\tMFA\tREGION\tCACHED UNTIL")
 	for _, r := range rows {
 		if r.Error != "" {
 			fmt.Fprintf(tw, "%s\terror: %s\n", r.Name, r.Error)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, strings.Join(append([]string{r.Base}, r.Roles...), " → "), orDash(strings.Join(r.MFA, ", ")), orDash(r.Region))
+		cached := "-"
+		if r.Cached != nil {
+			cached = r.Cached.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, strings.Join(append([]string{r.Base}, r.Roles...), " → "), orDash(strings.Join(r.MFA, ", ")), orDash(r.Region), cached)
 	}
 	return tw.Flush()
 }

@@ -393,3 +393,12 @@ func (c *Cache) Clear() (int, error) {
 	}
 	return len(names), nil
 }
+
+// Expires returns when the credentials cached under key expire, and whether the cache holds
+// ones it would use (good for longer than MinTTL). It neither locks nor fetches; an entry that
+// has expired is removed, as Retrieve would.
+func (c *Cache) Expires(key Key) (time.Time, bool) {
+	hash := key.hash()
+	creds, ok := c.load(keyPrefix+hash, hash, key.Description)
+	return creds.Expires, ok
+}
