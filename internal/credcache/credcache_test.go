@@ -722,3 +722,26 @@ func TestListStoreErrors(t *testing.T) {
 		t.Errorf("List() with an unreadable store: error = %v, want the store's", err)
 	}
 }
+
+func TestExpires(t *testing.T) {
+	store := newMemStore()
+	c, _ := newCache(t, store, Options{})
+	keyA := Key{Parts: []string{"role=arn:aws:iam::111111111111:role/a"}}
+	keyB := Key{Parts: []string{"role=arn:aws:iam::111111111111:role/b"}}
+	if _, ok := c.Expires(keyA); ok {
+		t.Error("an empty cache holds credentials for a")
+	}
+	inner := &fakeProvider{creds: temporary("ASIAROLEA", t0.Add(time.Hour))}
+	if _, err := c.Provider(keyA, inner).Retrieve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if until, ok := c.Expires(keyA); !ok || !until.Equal(t0.Add(time.Hour)) {
+		t.Errorf("Expires(a) = %v, %v; want %v, true", until, ok, t0.Add(time.Hour))
+	}
+	if _, ok := c.Expires(keyB); ok {
+		t.Error("the cache holds credentials for b, which were never fetched")
+	}
+	if inner.calls.Load() != 1 {
+		t.Errorf("%d fetches, want 1: Expires fetches nothing", inner.calls.Load())
+	}
+}
