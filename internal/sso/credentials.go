@@ -24,14 +24,12 @@ type roleProvider struct {
 
 // Retrieve calls GetRoleCredentials.
 func (p roleProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	tok, err := p.c.Token(ctx)
-	if err != nil {
-		return aws.Credentials{}, err
-	}
-	out, err := p.c.portal().GetRoleCredentials(ctx, &sso.GetRoleCredentialsInput{
-		AccessToken: &tok, AccountId: &p.account, RoleName: &p.role,
-	})
+	out, err := p.get(ctx, false)
 	var api smithy.APIError
+	if errors.As(err, &api) && api.ErrorCode() == "UnauthorizedException" {
+		// The portal may end a token before its time (a sign-out elsewhere): refresh once.
+		out, err = p.get(ctx, true)
+	}
 	switch {
 	case errors.As(err, &api) && api.ErrorCode() == "ForbiddenException":
 		return aws.Credentials{}, fmt.Errorf("IAM Identity Center session %s has no access to role %s in account %s (see the roles it has: rolehop sso accounts %s)",
@@ -50,6 +48,16 @@ func (p roleProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		CanExpire:       true,
 		Expires:         time.UnixMilli(rc.Expiration),
 	}, nil
+}
+
+func (p roleProvider) get(ctx context.Context, refresh bool) (*sso.GetRoleCredentialsOutput, error) {
+	tok, err := p.c.token(ctx, refresh)
+	if err != nil {
+		return nil, err
+	}
+	return p.c.portal().GetRoleCredentials(ctx, &sso.GetRoleCredentialsInput{
+		AccessToken: &tok, AccountId: &p.account, RoleName: &p.role,
+	})
 }
 
 // Account is an account the login may use, with the roles it may use in it.

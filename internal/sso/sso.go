@@ -176,12 +176,18 @@ func (c *Client) State() (expires time.Time, ok bool, err error) {
 // Token returns a good access token, refreshing it silently with the refresh token when it
 // has expired. Without one its error wraps ErrNoLogin and names the command to run.
 func (c *Client) Token(ctx context.Context) (string, error) {
+	return c.token(ctx, false)
+}
+
+// token is Token; force refreshes a token that has not expired by the clock but that the
+// portal refused.
+func (c *Client) token(ctx context.Context, force bool) (string, error) {
 	var t token
 	found, err := load(c.Store, tokenKey(c.Session.StartURL), &t)
 	if err != nil {
 		return "", err
 	}
-	if found && c.now().Add(expiryMargin).Before(t.ExpiresAt) {
+	if found && !force && c.now().Add(expiryMargin).Before(t.ExpiresAt) {
 		return t.AccessToken, nil
 	}
 	if !found || t.RefreshToken == "" {

@@ -218,3 +218,16 @@ sso_region = us-east-2
 		t.Errorf("missing start URL: %v", err)
 	}
 }
+
+func TestTokenPastItsTimeIsRefreshedByTheClock(t *testing.T) {
+	c, srv, _ := newClient(t, ssotest.Options{TokenLifetime: 30 * time.Second})
+	if err := c.Login(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Token(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Count("CreateToken(refresh_token)"); n != 1 {
+		t.Errorf("%d refreshes of a token with 30s left, want 1", n)
+	}
+}
