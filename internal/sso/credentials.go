@@ -31,6 +31,8 @@ func (p roleProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		out, err = p.get(ctx, true)
 	}
 	switch {
+	case errors.Is(err, ErrNoLogin):
+		return aws.Credentials{}, err
 	case errors.As(err, &api) && api.ErrorCode() == "ForbiddenException":
 		return aws.Credentials{}, fmt.Errorf("IAM Identity Center session %s has no access to role %s in account %s (see the roles it has: rolehop sso accounts %s)",
 			p.c.Session.Name, p.role, p.account, p.c.Session.Name)
