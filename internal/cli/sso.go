@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -251,4 +252,35 @@ func (a *app) browser() func(url string) error {
 		go cmd.Wait()
 		return nil
 	}
+}
+
+// ssoDescription describes an IAM Identity Center base for rolehop config: session, start URL,
+// region, account, role and the state of the login, read without fetching anything or asking
+// for a passphrase. It is "" without such a base.
+func (a *app) ssoDescription(ctx context.Context, res *settings.Result) string {
+	p := res.Plan.SSO
+	if p == nil {
+		return ""
+	}
+	head := fmt.Sprintf("IAM Identity Center role %s in account %s, session %s (%s)", p.RoleName, p.AccountID, p.Session, p.Origin)
+	store, err := a.openStore(res.Store, false)
+	if err != nil {
+		return head + "; login: unknown (rolehop's secret store cannot be opened)"
+	}
+	client, err := a.ssoClient(ctx, p.Session, store)
+	if err != nil {
+		return head + "; " + err.Error()
+	}
+	s := client.Session
+	head += fmt.Sprintf(", start URL %s, region %s", s.StartURL, s.Region)
+	expires, ok, err := client.State()
+	switch {
+	case err != nil:
+		return head + "; login: unknown (" + err.Error() + ")"
+	case !ok:
+		return head + "; login: none (run: rolehop login " + s.Name + ")"
+	case time.Now().After(expires):
+		return head + "; login: expired " + expires.Local().Format("2006-01-02 15:04 MST") + " (refreshed when next used, else run: rolehop login " + s.Name + ")"
+	}
+	return head + "; login: valid until " + expires.Local().Format("2006-01-02 15:04 MST")
 }
