@@ -229,10 +229,12 @@ func (s *Server) startDeviceAuthorization(w http.ResponseWriter, r *http.Request
 	code := s.secret("device-")
 	s.devices[code] = &device{clientID: in.ClientID}
 	user := "ABCD-EFGH"
+	// From the request, not s.URL: the handler may run before Start has set it.
+	base := "http://" + r.Host
 	reply(w, map[string]any{
 		"deviceCode": code, "userCode": user, "expiresIn": 600, "interval": 1,
-		"verificationUri":         s.URL + "/device",
-		"verificationUriComplete": s.URL + "/device?user_code=" + user,
+		"verificationUri":         base + "/device",
+		"verificationUriComplete": base + "/device?user_code=" + user,
 	})
 }
 
