@@ -23,6 +23,12 @@ func ssoCommands(cmds map[string]func(ts *testscript.TestScript, neg bool, args 
 	cmds["ssocalls"] = ssoCalls
 	cmds["ssoexpire"] = func(ts *testscript.TestScript, neg bool, args []string) { ssoServer(ts).ExpireTokens() }
 	cmds["ssosecrets"] = ssoSecrets
+	cmds["ssotoken"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: ssotoken TOKEN")
+		}
+		ssoServer(ts).AddToken(args[0], time.Now().Add(time.Hour))
+	}
 }
 
 func ssoServer(ts *testscript.TestScript) *ssotest.Server {

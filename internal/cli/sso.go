@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"text/tabwriter"
@@ -182,7 +183,12 @@ func (a *app) ssoClient(ctx context.Context, name string, store *secretstore.Sto
 	if err != nil {
 		return nil, fmt.Errorf("IAM Identity Center session %s: %w", s.Name, err)
 	}
-	return &sso.Client{Session: s, Store: store, AWS: cfg, Stderr: a.sys.Stderr}, nil
+	home, _ := a.sys.LookupEnv("HOME")
+	cliCache := ""
+	if home != "" {
+		cliCache = filepath.Join(home, ".aws", "sso", "cache")
+	}
+	return &sso.Client{Session: s, Store: store, AWS: cfg, Stderr: a.sys.Stderr, AWSCLICache: cliCache}, nil
 }
 
 // ssoBase gives the chain the credentials of an IAM Identity Center role.

@@ -33,6 +33,10 @@ type Client struct {
 	// replaced with the session's. Endpoints come from it (AWS_ENDPOINT_URL_SSO_OIDC,
 	// AWS_ENDPOINT_URL_SSO).
 	AWS aws.Config
+	// AWSCLICache is the AWS CLI's token cache (~/.aws/sso/cache): without a login of
+	// rolehop's own, a valid token found there is used, never written or refreshed. ""
+	// means it is not read.
+	AWSCLICache string
 	// Stderr receives the verification URL and user code during Login.
 	Stderr io.Writer
 	// OpenBrowser opens the verification URL; nil means the user opens it.
@@ -170,6 +174,9 @@ func (c *Client) keep(out *ssooidc.CreateTokenOutput) error {
 func (c *Client) State() (expires time.Time, ok bool, err error) {
 	var t token
 	found, err := load(c.Store, tokenKey(c.Session.StartURL), &t)
+	if cli, ok := c.awsCLIToken(); err == nil && !found && ok {
+		return cli.ExpiresAt, true, nil
+	}
 	return t.ExpiresAt, found && t.AccessToken != "", err
 }
 
@@ -189,6 +196,9 @@ func (c *Client) token(ctx context.Context, force bool) (string, error) {
 	}
 	if found && !force && c.now().Add(expiryMargin).Before(t.ExpiresAt) {
 		return t.AccessToken, nil
+	}
+	if cli, ok := c.awsCLIToken(); !found && !force && ok {
+		return cli.AccessToken, nil
 	}
 	if !found || t.RefreshToken == "" {
 		return "", c.noLogin("")

@@ -231,3 +231,35 @@ func TestTokenPastItsTimeIsRefreshedByTheClock(t *testing.T) {
 		t.Errorf("%d refreshes of a token with 30s left, want 1", n)
 	}
 }
+
+func TestAWSCLITokenIsReadOnly(t *testing.T) {
+	c, srv, _ := newClient(t, ssotest.Options{})
+	c.AWSCLICache = t.TempDir()
+	file := filepath.Join(c.AWSCLICache, "3e1c5e5a8ad7b1f7d5b1b5b5ca8a3c7b4d17c1f8.json") // not the name: ignored
+	os.WriteFile(file, []byte(`{"accessToken":"cli-token","expiresAt":"2099-01-01T00:00:00Z","startUrl":"https://corp.awsapps.com/start"}`), 0o600)
+	if _, err := c.Token(t.Context()); !errors.Is(err, sso.ErrNoLogin) {
+		t.Fatalf("a file of another name: %v, want ErrNoLogin", err)
+	}
+	for _, tt := range []struct {
+		name, startURL, expires string
+		use                     bool
+	}{
+		{"valid", "https://corp.awsapps.com/start", "2099-01-01T00:00:00Z", true},
+		{"other start URL", "https://other.awsapps.com/start", "2099-01-01T00:00:00Z", false},
+		{"expired", "https://corp.awsapps.com/start", "2020-01-01T00:00:00Z", false},
+	} {
+		// The AWS CLI names the file by the SHA-1 of the session name: sha1("corp").
+		body := `{"accessToken":"cli-token","expiresAt":"` + tt.expires + `","startUrl":"` + tt.startURL + `"}`
+		name := filepath.Join(c.AWSCLICache, "ee0bfd2552fbd840c02cc48b6e823320543c450f.json")
+		if err := os.WriteFile(name, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := c.Token(t.Context())
+		if tt.use && (err != nil || tok != "cli-token") || !tt.use && !errors.Is(err, sso.ErrNoLogin) {
+			t.Errorf("%s: token %q, err %v", tt.name, tok, err)
+		}
+	}
+	if n := len(srv.Calls()); n != 0 {
+		t.Errorf("%d calls: a CLI token is never refreshed", n)
+	}
+}

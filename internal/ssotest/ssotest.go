@@ -122,6 +122,14 @@ func (s *Server) ExpireTokens() {
 	}
 }
 
+// AddToken makes tok a valid access token until expires, as one another client (the AWS CLI)
+// got would be.
+func (s *Server) AddToken(tok string, expires time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.access[tok] = expires
+}
+
 // Calls returns the operations called so far, in order, as "CreateToken(device_code)",
 // "GetRoleCredentials" and so on.
 func (s *Server) Calls() []string {
