@@ -75,6 +75,7 @@ func setupScript(env *testscript.Env) error {
 	if err != nil {
 		return err
 	}
+	env.Values[ssoKey{}] = &ssoHolder{}
 	home := filepath.Join(env.WorkDir, "home")
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		return err
@@ -120,6 +121,7 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 	cmds["echosts"] = echoSTS
 	cmds["ecsendpoint"] = ecsEndpoint
 	cmds["imds"] = imdsStandIn
+	ssoCommands(cmds)
 	return cmds
 }
 

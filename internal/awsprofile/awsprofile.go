@@ -54,6 +54,11 @@ type Base struct {
 	Process string
 	// SSO describes the IAM Identity Center role of BaseSDK, when it is one.
 	SSO string
+	// SSOSession, SSOAccountID and SSORoleName are the profile's sso_session, sso_account_id
+	// and sso_role_name.
+	SSOSession   string
+	SSOAccountID string
+	SSORoleName  string
 	// TokenFile is the web identity token file of BaseWebIdentity.
 	TokenFile string
 }
@@ -166,6 +171,7 @@ func base(sc *config.SharedConfig, where string) (Base, error) {
 		b.Kind, b.Process = BaseProcess, sc.CredentialProcess
 	case sc.SSOSessionName != "" || sc.SSOStartURL != "" || sc.LoginSession != "":
 		b.Kind = BaseSDK
+		b.SSOSession, b.SSOAccountID, b.SSORoleName = sc.SSOSessionName, sc.SSOAccountID, sc.SSORoleName
 		if sc.SSOAccountID != "" {
 			b.SSO = fmt.Sprintf("IAM Identity Center role %s in account %s", sc.SSORoleName, sc.SSOAccountID)
 		}

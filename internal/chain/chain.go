@@ -59,6 +59,9 @@ type Options struct {
 	STSTimeout time.Duration
 	// LookupEnv reads the environment the AWS SDK reads; nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
+	// SSO gives the credentials of an IAM Identity Center role (plan.SSO) and the start URL
+	// of its session, which keys them in the cache.
+	SSO func(s *plan.SSO) (creds aws.CredentialsProvider, startURL string, err error)
 }
 
 // New prepares the providers for p. It makes no STS call: credentials are fetched on the first
@@ -148,6 +151,22 @@ func (c *Chain) base(ctx context.Context, p *plan.Plan, o Options, envExpires ti
 	base, name, keys := c.cfg.Credentials, profileName(p), o.Keys
 	var identity []string
 	switch {
+	case p.SSO != nil:
+		if o.SSO == nil {
+			return fmt.Errorf("%s: no IAM Identity Center support in this command", p.SSO.Origin)
+		}
+		creds, startURL, err := o.SSO(p.SSO)
+		if err != nil {
+			return err
+		}
+		name = fmt.Sprintf("IAM Identity Center role %s in account %s", p.SSO.RoleName, p.SSO.AccountID)
+		identity = []string{"sso_start_url=" + startURL, "sso_account_id=" + p.SSO.AccountID, "sso_role_name=" + p.SSO.RoleName}
+		base = told{creds}
+		if c.cache != nil {
+			// Cached like a hop: 20 processes at once make one GetRoleCredentials call.
+			base = &cached{cache: c.cache, parts: c.fixedParts(identity), desc: name + " [" + startURL + "]", inner: base}
+			c.cached = true
+		}
 	case p.Credentials == nil && p.ProfileBase != nil:
 		var err error
 		if base, name, identity, err = c.profileBase(ctx, p.ProfileBase, o.LookupEnv); err != nil {

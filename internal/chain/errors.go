@@ -217,3 +217,15 @@ func profileError(p *plan.Plan, err error) error {
 	}
 	return fmt.Errorf("load AWS configuration: %s", display.OneLine(err.Error()))
 }
+
+// told is a base whose errors say themselves what to do (rolehop's IAM Identity Center
+// provider names the login to run).
+type told struct{ inner aws.CredentialsProvider }
+
+func (t told) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	v, err := t.inner.Retrieve(ctx)
+	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		return v, &toldError{msg: display.OneLine(err.Error())}
+	}
+	return v, err
+}

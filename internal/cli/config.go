@@ -37,10 +37,11 @@ calls the settings make. Secrets are redacted. No credentials are fetched.`,
 				return err
 			}
 			notes := a.profileNotes(&res.Plan)
+			ssoBase := a.ssoDescription(cmd.Context(), res)
 			if output == "json" {
-				return writeConfigJSON(a.out(cmd), res, notes)
+				return writeConfigJSON(a.out(cmd), res, notes, ssoBase)
 			}
-			return writeConfigText(a.out(cmd), res, notes)
+			return writeConfigText(a.out(cmd), res, notes, ssoBase)
 		},
 	}
 	c.Flags().StringVarP(&output, "output", "o", "text", "output `FORMAT`: text or json")
@@ -86,7 +87,8 @@ func (a *app) profileNotes(p *plan.Plan) []string {
 	return notes
 }
 
-func writeConfigText(w io.Writer, res *settings.Result, notes []string) error {
+// ssoBase, when not empty, describes an IAM Identity Center base (see ssoDescription).
+func writeConfigText(w io.Writer, res *settings.Result, notes []string, ssoBase string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SETTING\tVALUE\tSOURCE\tSET WITH")
 	for _, r := range rows(res) {
@@ -106,6 +108,8 @@ func writeConfigText(w io.Writer, res *settings.Result, notes []string) error {
 	p := &res.Plan
 	base := "AWS SDK default chain (environment, shared files, SSO, container, instance metadata)"
 	switch {
+	case ssoBase != "":
+		base = ssoBase
 	case p.StoredCredentials != "" && p.StoredOrigin.Layer == plan.FromProfile:
 		base = fmt.Sprintf("keys stored in rolehop's secret store as %s (%s), profile %q (%s)", p.StoredCredentials, p.StoredOrigin, p.Profile, p.ProfileOrigin)
 	case p.StoredCredentials != "":
@@ -228,7 +232,7 @@ func hopFields(h *plan.Hop) []hopField {
 	return fields
 }
 
-func writeConfigJSON(w io.Writer, res *settings.Result, notes []string) error {
+func writeConfigJSON(w io.Writer, res *settings.Result, notes []string, ssoBase string) error {
 	type hopJSON struct {
 		Hop    int               `json:"hop"`
 		API    string            `json:"api"`
@@ -263,6 +267,9 @@ func writeConfigJSON(w io.Writer, res *settings.Result, notes []string) error {
 	}
 	if res.Plan.ProfileBase != nil {
 		out.Base = profileBaseText(&res.Plan)
+	}
+	if ssoBase != "" {
+		out.Base = ssoBase
 	}
 	if ap := res.Plan.AuthProvider; ap != nil {
 		out.AuthProvider = &providerJSON{Program: authprovider.Program(ap.Command), Source: ap.Origin.String(), Timeout: display.Duration(ap.Timeout)}

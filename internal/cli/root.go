@@ -38,7 +38,7 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 	}
 	root.PersistentFlags().BoolVar(&a.debug, "debug", false, "log settings and STS calls to stderr (never secrets) [env ROLEHOP_LOG=debug]")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(a.execCmd(), a.envCmd(), a.whoamiCmd(), a.configCmd(), a.credentialsCmd(), a.cacheCmd(), a.profilesCmd(), a.credentialProcessCmd(), a.trustCmd(), a.versionCmd())
+	root.AddCommand(a.execCmd(), a.envCmd(), a.whoamiCmd(), a.configCmd(), a.credentialsCmd(), a.cacheCmd(), a.profilesCmd(), a.credentialProcessCmd(), a.trustCmd(), a.loginCmd(), a.logoutCmd(), a.ssoCmd(), a.versionCmd())
 	root.InitDefaultCompletionCmd()
 	a.addCompletions(root)
 	// Every Use line already says where the options go.
@@ -137,7 +137,7 @@ func (a *app) credentials(ctx context.Context, flags *pflag.FlagSet, forExec boo
 		res.Store.Server = false
 	}
 	p := res.Plan
-	cache, keys, err := a.storeOptions(res)
+	cache, keys, store, err := a.storeOptions(res)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func (a *app) credentials(ctx context.Context, flags *pflag.FlagSet, forExec boo
 		return nil, err
 	}
 	src := source.New(p, source.Options{
-		Log: a.log, Cache: cache, Keys: keys, STSTimeout: res.Store.STSTimeout, LookupEnv: a.sys.LookupEnv,
+		Log: a.log, Cache: cache, Keys: keys, STSTimeout: res.Store.STSTimeout, LookupEnv: a.sys.LookupEnv, SSO: a.ssoBase(ctx, store),
 		Provider: authprovider.Command{Dir: a.sys.Dir, Env: a.sys.Environ, Stdin: a.sys.Stdin, Terminal: true, Stderr: a.sys.Stderr},
 	})
 	creds, err := src.Retrieve(ctx)

@@ -29,14 +29,14 @@ func (a *app) openStore(st settings.Store, mayAsk bool) (*secretstore.Store, err
 // keys, and the store for the cache, which credcache.Choose turns into the run's cache (none,
 // the store, or memory for exec --server). A store that cannot be opened stops the run only
 // when the user asked for it (storeRequired).
-func (a *app) storeOptions(res *settings.Result) (cache *credcache.Cache, keys func(string) (aws.Credentials, error), err error) {
+func (a *app) storeOptions(res *settings.Result) (cache *credcache.Cache, keys func(string) (aws.Credentials, error), store *secretstore.Store, err error) {
 	st := res.Store
 	needKeys := res.Plan.StoredCredentials != ""
-	var store *secretstore.Store
-	if !st.NoCache || needKeys {
-		if store, err = a.openStore(st, needKeys); err != nil {
+	needSSO := res.Plan.SSO != nil
+	if !st.NoCache || needKeys || needSSO {
+		if store, err = a.openStore(st, needKeys || needSSO); err != nil {
 			if err := storeRequired(res, err); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			if !st.NoCache {
 				a.log.Debug("credential cache off: no usable secret store", "reason", err.Error())
@@ -59,7 +59,7 @@ func (a *app) storeOptions(res *settings.Result) (cache *credcache.Cache, keys f
 			return aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, Source: "rolehop credentials " + name}, nil
 		}
 	}
-	return cache, keys, nil
+	return cache, keys, store, nil
 }
 
 // storeRequired says whether a store that failed to open with err fails the run: it does when
@@ -69,6 +69,8 @@ func storeRequired(res *settings.Result, err error) error {
 	switch {
 	case res.Plan.StoredCredentials != "":
 		return fmt.Errorf("%s: %w", res.Plan.StoredOrigin, err)
+	case res.Plan.SSO != nil:
+		return fmt.Errorf("%s: %w; IAM Identity Center tokens are kept there", res.Plan.SSO.Origin, err)
 	case res.Store.Backend != "" && !res.Store.NoCache:
 		return fmt.Errorf("%s: %w; the credential cache needs it: fix that, choose another backend, or turn the cache off with --no-cache", res.Store.BackendOrigin, err)
 	}

@@ -65,6 +65,18 @@ type Plan struct {
 	MFA *MFA
 	// Codes gives MFA codes, for MFA and for hops with an MFASerial.
 	Codes CodeSource
+	// SSO, when set, gives the base credentials: a role of an IAM Identity Center login.
+	SSO *SSO
+}
+
+// SSO is an account and role of an IAM Identity Center session, the base of a chain.
+type SSO struct {
+	// Session names an [sso-session] of the AWS config file.
+	Session   string
+	AccountID string
+	RoleName  string
+	// Origin says where the session came from, for messages.
+	Origin Origin
 }
 
 // MFA is a multi-factor device and how it is used.
@@ -274,7 +286,7 @@ func CheckMFASessionDuration(d time.Duration) error {
 // profile, the environment, SSO, ...): not from stored keys or an auth provider, and not
 // skipped by a first hop that uses a web identity token.
 func (p *Plan) BaseFromSDK() bool {
-	return p.Credentials == nil && p.StoredCredentials == "" && p.ProfileBase == nil && !(len(p.Hops) > 0 && p.Hops[0].WebIdentityToken != nil)
+	return p.Credentials == nil && p.StoredCredentials == "" && p.ProfileBase == nil && p.SSO == nil && !(len(p.Hops) > 0 && p.Hops[0].WebIdentityToken != nil)
 }
 
 // STSRegion returns the region to call STS in: the configured region, else the default region

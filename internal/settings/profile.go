@@ -129,6 +129,11 @@ func setProfileBase(p *plan.Plan, b awsprofile.Base, hops []plan.Hop) error {
 	case awsprofile.BaseProcess:
 		pb.Kind, pb.Process = plan.BaseProcess, b.Process
 	case awsprofile.BaseSDK:
+		if b.SSOSession != "" && b.SSOAccountID != "" && b.SSORoleName != "" {
+			// rolehop's own login, tokens in its secret store, serves the profile's role.
+			p.SSO = &plan.SSO{Session: b.SSOSession, AccountID: b.SSOAccountID, RoleName: b.SSORoleName, Origin: origin}
+			return nil
+		}
 		pb.Kind = plan.BaseSDK
 	case awsprofile.BaseStored:
 		// Used as --credentials NAME is: the store is opened, and may ask for its passphrase,

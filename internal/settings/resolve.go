@@ -261,6 +261,9 @@ func (r *resolver) build() error {
 	if err := r.base(p); err != nil {
 		return err
 	}
+	if err := r.sso(p); err != nil {
+		return err
+	}
 	if err := r.store(); err != nil {
 		return err
 	}

@@ -41,6 +41,8 @@ type Options struct {
 	// only: a fetch after the first runs behind a command that owns the terminal, so the
 	// provider then gets no input and leaves the terminal alone.
 	Provider authprovider.Command
+	// SSO gives the credentials of an IAM Identity Center role; see chain.Options.
+	SSO func(s *plan.SSO) (aws.CredentialsProvider, string, error)
 }
 
 // Source fetches the credentials of one plan. It is safe for use by several goroutines; one
@@ -86,7 +88,7 @@ func (s *Source) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	}
 	s.fetched = true
 	ch, err := chain.New(ctx, &p, chain.Options{
-		Log: s.o.Log, Cache: s.o.Cache, Keys: s.storedKeys, STSTimeout: s.o.STSTimeout, LookupEnv: s.o.LookupEnv,
+		Log: s.o.Log, Cache: s.o.Cache, Keys: s.storedKeys, STSTimeout: s.o.STSTimeout, LookupEnv: s.o.LookupEnv, SSO: s.o.SSO,
 	})
 	if err != nil {
 		return aws.Credentials{}, err

@@ -44,6 +44,10 @@ const (
 	KeyMinTTL             = "min_ttl"
 	KeySTSTimeout         = "sts_timeout"
 	KeyServer             = "credential_server"
+
+	KeySSOSession   = "sso_session"
+	KeySSOAccountID = "sso_account_id"
+	KeySSORoleName  = "sso_role_name"
 )
 
 // DefaultSTSTimeout bounds getting the credentials, retries included, when --sts-timeout is not
@@ -182,6 +186,12 @@ func Settings() []Setting {
 			Usage: "how long the MFA session lasts, `DURATION` " + span(plan.MinMFASessionDuration, plan.MaxMFASessionDuration)},
 		{Key: KeyMFAOnAssume, Flag: "mfa-on-assume", Env: []string{"ROLEHOP_MFA_ON_ASSUME"}, Kind: Bool, InFile: true,
 			Usage: "send the MFA code on the first AssumeRole instead of getting an MFA session"},
+		{Key: KeySSOSession, Flag: "sso-session", Env: []string{"ROLEHOP_SSO_SESSION"}, InFile: true,
+			Usage: "base credentials from the IAM Identity Center session `NAME` (an [sso-session] of the AWS config; sign in with 'rolehop login')"},
+		{Key: KeySSOAccountID, Flag: "sso-account-id", Env: []string{"ROLEHOP_SSO_ACCOUNT_ID"}, InFile: true,
+			Usage: "the `ACCOUNT` ID of the IAM Identity Center role"},
+		{Key: KeySSORoleName, Flag: "sso-role-name", Env: []string{"ROLEHOP_SSO_ROLE_NAME"}, InFile: true,
+			Usage: "the IAM Identity Center permission set (role) `NAME` to get credentials of"},
 		{Key: KeyCredentials, Flag: "credentials", Env: []string{"ROLEHOP_CREDENTIALS"}, InFile: true,
 			Usage: "base credentials: the long-term keys stored as `NAME` with 'rolehop credentials add'"},
 		{Key: KeyKeyringBackend, Flag: "keyring-backend", Env: []string{"ROLEHOP_KEYRING_BACKEND"}, InFile: true,

@@ -1,0 +1,292 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/rolehop/rolehop/internal/awsfiles"
+	"github.com/rolehop/rolehop/internal/plan"
+	"github.com/rolehop/rolehop/internal/proc"
+	"github.com/rolehop/rolehop/internal/secretstore"
+	"github.com/rolehop/rolehop/internal/settings"
+	"github.com/rolehop/rolehop/internal/sso"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// ssoCommand makes a command that takes the settings that choose a session and the store.
+func ssoCommand(c *cobra.Command) *cobra.Command {
+	fs := pflag.NewFlagSet("sso", pflag.ContinueOnError)
+	settings.AddFlags(fs)
+	for _, name := range []string{"sso-session", "profile", "keyring-backend", "config"} {
+		c.Flags().AddFlag(fs.Lookup(name))
+	}
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) > 1 {
+			return &usageError{fmt.Errorf("%s takes at most one session name, got %d arguments", cmd.CommandPath(), len(args))}
+		}
+		return nil
+	}
+	return c
+}
+
+func (a *app) loginCmd() *cobra.Command {
+	var noBrowser bool
+	c := ssoCommand(&cobra.Command{
+		Use:   "login [SESSION]",
+		Short: "Sign in to IAM Identity Center; the tokens are kept in rolehop's secret store",
+		Long: `login signs in to an IAM Identity Center session (an [sso-session NAME] of the AWS config
+file) with the device authorization flow: it shows a URL and a code, opens the browser, and waits
+for the sign-in to be approved. SESSION defaults to --sso-session, the session of --profile, or
+the only session defined.`,
+		Example: "  rolehop login corp\n  rolehop login --no-browser",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			client, _, err := a.ssoClientFor(cmd, args)
+			if err != nil {
+				return err
+			}
+			if !noBrowser {
+				client.OpenBrowser = a.browser()
+			}
+			if err := client.Login(cmd.Context()); err != nil {
+				return err
+			}
+			expires, _, _ := client.State()
+			fmt.Fprintf(a.sys.Stderr, "Logged in to %s until %s\n", client.Session.Name, expires.Local().Format("2006-01-02 15:04 MST"))
+			return nil
+		},
+	})
+	c.Flags().BoolVar(&noBrowser, "no-browser", false, "do not open a browser; open the URL shown yourself")
+	return c
+}
+
+func (a *app) logoutCmd() *cobra.Command {
+	return ssoCommand(&cobra.Command{
+		Use:   "logout [SESSION]",
+		Short: "Sign out of IAM Identity Center and forget the session's tokens and cached role credentials",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			client, store, err := a.ssoClientFor(cmd, args)
+			if err != nil {
+				return err
+			}
+			if err := client.Logout(cmd.Context()); err != nil {
+				return err
+			}
+			n, err := forgetRoleCredentials(store, client.Session.StartURL)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.sys.Stderr, "Logged out of %s (%d cached role credentials removed)\n", client.Session.Name, n)
+			return nil
+		},
+	})
+}
+
+func (a *app) ssoCmd() *cobra.Command {
+	c := &cobra.Command{Use: "sso", Short: "IAM Identity Center: the accounts and roles a login may use", Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() }}
+	var output string
+	accounts := ssoCommand(&cobra.Command{
+		Use:   "accounts [SESSION]",
+		Short: "List every account the login may use and the roles it may use in each",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "text" && output != "json" {
+				return &usageError{fmt.Errorf("--output %q: use text or json", output)}
+			}
+			client, _, err := a.ssoClientFor(cmd, args)
+			if err != nil {
+				return err
+			}
+			list, err := client.Accounts(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return writeAccounts(a.out(cmd), list, output)
+		},
+	})
+	accounts.Flags().StringVar(&output, "output", "text", "`FORMAT`: text or json")
+	c.AddCommand(accounts)
+	return c
+}
+
+func writeAccounts(w interface{ Write([]byte) (int, error) }, list []sso.Account, output string) error {
+	if output == "json" {
+		if list == nil {
+			list = []sso.Account{}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(list)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACCOUNT\tNAME\tROLES")
+	for _, acc := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", acc.ID, acc.Name, strings.Join(acc.Roles, ","))
+	}
+	return tw.Flush()
+}
+
+// ssoClientFor builds the client of the session args or the settings name, with the store.
+func (a *app) ssoClientFor(cmd *cobra.Command, args []string) (*sso.Client, *secretstore.Store, error) {
+	name, st, err := settings.ResolveSSOSession(settings.Inputs{Flags: cmd.Flags(), LookupEnv: a.sys.LookupEnv, Dir: a.sys.Dir, Stderr: a.sys.Stderr})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(args) == 1 {
+		name = args[0]
+	}
+	store, err := a.openStore(st, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := a.ssoClient(cmd.Context(), name, store)
+	return client, store, err
+}
+
+// ssoClient builds the client of the session called name; "" means the only one defined.
+func (a *app) ssoClient(ctx context.Context, name string, store *secretstore.Store) (*sso.Client, error) {
+	path := awsfiles.Locate(a.sys.LookupEnv).Config
+	sessions, err := sso.Sessions(path)
+	if err != nil {
+		return nil, err
+	}
+	var s sso.Session
+	switch {
+	case name != "":
+		if s, err = sso.Find(sessions, name, path); err != nil {
+			return nil, err
+		}
+	case len(sessions) == 1:
+		s = sessions[0]
+	case len(sessions) == 0:
+		return nil, fmt.Errorf("no [sso-session NAME] in %s: add one with sso_start_url and sso_region", path)
+	default:
+		names := make([]string, len(sessions))
+		for i, s := range sessions {
+			names[i] = s.Name
+		}
+		return nil, &usageError{fmt.Errorf("%s defines sessions %s: name one (rolehop login NAME, or --sso-session)", path, strings.Join(names, ", "))}
+	}
+	// The SDK's loader reads the endpoints (AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_SSO)
+	// from the environment; the calls are unsigned or carry the token, never AWS keys.
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(s.Region), config.WithCredentialsProvider(aws.AnonymousCredentials{}))
+	if err != nil {
+		return nil, fmt.Errorf("IAM Identity Center session %s: %w", s.Name, err)
+	}
+	home, _ := a.sys.LookupEnv("HOME")
+	cliCache := ""
+	if home != "" {
+		cliCache = filepath.Join(home, ".aws", "sso", "cache")
+	}
+	return &sso.Client{Session: s, Store: store, AWS: cfg, Stderr: a.sys.Stderr, AWSCLICache: cliCache}, nil
+}
+
+// ssoBase gives the chain the credentials of an IAM Identity Center role.
+func (a *app) ssoBase(ctx context.Context, store *secretstore.Store) func(p *plan.SSO) (aws.CredentialsProvider, string, error) {
+	return func(p *plan.SSO) (aws.CredentialsProvider, string, error) {
+		if store == nil {
+			return nil, "", fmt.Errorf("%s: IAM Identity Center needs rolehop's secret store, which cannot be opened", p.Origin)
+		}
+		client, err := a.ssoClient(ctx, p.Session, store)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: %w", p.Origin, err)
+		}
+		return client.RoleCredentials(p.AccountID, p.RoleName), client.Session.StartURL, nil
+	}
+}
+
+// forgetRoleCredentials removes the cached credentials of every role of a start URL.
+func forgetRoleCredentials(store *secretstore.Store, startURL string) (int, error) {
+	keys, err := store.Keys("cache:")
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, k := range keys {
+		label, err := store.Label(k)
+		if errors.Is(err, secretstore.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		if strings.Contains(label, "IAM Identity Center role") && strings.Contains(label, "["+startURL+"]") {
+			if err := store.Remove(k); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// browser returns what opens a URL: $BROWSER, else xdg-open or open; nil without a display.
+func (a *app) browser() func(url string) error {
+	prog, _ := a.sys.LookupEnv("BROWSER")
+	if prog == "" {
+		display, _ := a.sys.LookupEnv("DISPLAY")
+		wayland, _ := a.sys.LookupEnv("WAYLAND_DISPLAY")
+		switch {
+		case runtime.GOOS == "darwin":
+			prog = "open"
+		case display != "" || wayland != "":
+			prog = "xdg-open"
+		default:
+			return nil
+		}
+	}
+	return func(url string) error {
+		path, err := proc.Find(prog, a.sys.Dir, a.sys.Environ)
+		if err != nil {
+			return err
+		}
+		cmd := exec.Command(path, url)
+		cmd.Env = a.sys.Environ
+		if err := proc.Start(cmd); err != nil {
+			return err
+		}
+		go cmd.Wait()
+		return nil
+	}
+}
+
+// ssoDescription describes an IAM Identity Center base for rolehop config: session, start URL,
+// region, account, role and the state of the login, read without fetching anything or asking
+// for a passphrase. It is "" without such a base.
+func (a *app) ssoDescription(ctx context.Context, res *settings.Result) string {
+	p := res.Plan.SSO
+	if p == nil {
+		return ""
+	}
+	head := fmt.Sprintf("IAM Identity Center role %s in account %s, session %s (%s)", p.RoleName, p.AccountID, p.Session, p.Origin)
+	store, err := a.openStore(res.Store, false)
+	if err != nil {
+		return head + "; login: unknown (rolehop's secret store cannot be opened)"
+	}
+	client, err := a.ssoClient(ctx, p.Session, store)
+	if err != nil {
+		return head + "; " + err.Error()
+	}
+	s := client.Session
+	head += fmt.Sprintf(", start URL %s, region %s", s.StartURL, s.Region)
+	expires, ok, err := client.State()
+	switch {
+	case err != nil:
+		return head + "; login: unknown (" + err.Error() + ")"
+	case !ok:
+		return head + "; login: none (run: rolehop login " + s.Name + ")"
+	case time.Now().After(expires):
+		return head + "; login: expired " + expires.Local().Format("2006-01-02 15:04 MST") + " (refreshed when next used, else run: rolehop login " + s.Name + ")"
+	}
+	return head + "; login: valid until " + expires.Local().Format("2006-01-02 15:04 MST")
+}
