@@ -118,6 +118,7 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 	cmds["noplaintext"] = noPlaintext
 	cmds["stsatleast"] = stsAtLeast
 	cmds["stshas"] = stsHas
+	cmds["stssignedby"] = stsSignedBy
 	cmds["echosts"] = echoSTS
 	cmds["ecsendpoint"] = ecsEndpoint
 	cmds["imds"] = imdsStandIn
@@ -167,6 +168,26 @@ func stsAtLeast(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("stsatleast: %d %s calls recorded, want at least %d", n, args[0], want)
 	}
 	ts.Logf("%d %s calls", n, args[0])
+}
+
+// stsSignedBy I FILE: call I is signed with the AWS_ACCESS_KEY_ID of FILE, the JSON output of
+// `rolehop env --format json`: the credentials a run handed over signed the next step.
+func stsSignedBy(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: stssignedby I FILE")
+	}
+	i, err := strconv.Atoi(args[0])
+	calls := mototest.ScriptRecorder(ts).Calls()
+	if err != nil || i < 1 || i > len(calls) {
+		ts.Fatalf("stssignedby: call %q must be a number from 1 to %d", args[0], len(calls))
+	}
+	var vars map[string]string
+	if err := json.Unmarshal([]byte(ts.ReadFile(args[1])), &vars); err != nil || vars["AWS_ACCESS_KEY_ID"] == "" {
+		ts.Fatalf("stssignedby: %s holds no AWS_ACCESS_KEY_ID in JSON (%v)", args[1], err)
+	}
+	if got := calls[i-1].AccessKeyID; got != vars["AWS_ACCESS_KEY_ID"] {
+		ts.Fatalf("stssignedby: call %d is signed by %q, not by %q from %s", i, got, vars["AWS_ACCESS_KEY_ID"], args[1])
+	}
 }
 
 // stsHas ACTION NAME=VALUE...: some recorded call with that action has those parameters.
