@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -115,8 +116,65 @@ func (a *app) ssoCmd() *cobra.Command {
 		},
 	})
 	accounts.Flags().StringVar(&output, "output", "text", "`FORMAT`: text or json")
-	c.AddCommand(accounts)
+	profiles := ssoCommand(&cobra.Command{
+		Use:   "profiles [SESSION]",
+		Short: "Print AWS config profile blocks for every account and role the login may use",
+		Long: `Print an ~/.aws/config profile block (sso_session, sso_account_id, sso_role_name) for every
+account and role the login may use, named after the account's name and the role. Nothing is
+written: redirect the output to add the blocks to a file.`,
+		Example: `  rolehop sso profiles corp >> ~/.aws/config`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			client, _, err := a.ssoClientFor(cmd, args)
+			if err != nil {
+				return err
+			}
+			list, err := client.Accounts(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return writeSSOProfiles(a.out(cmd), client.Session.Name, list)
+		},
+	})
+	c.AddCommand(accounts, profiles)
 	return c
+}
+
+// writeSSOProfiles writes a profile block for every account and role. A profile is named
+// ACCOUNT-NAME-ROLE, lower-cased, with what a profile name should not hold replaced by "-";
+// the account ID is added when two accounts would give the same name.
+func writeSSOProfiles(w io.Writer, session string, list []sso.Account) error {
+	seen := map[string]int{}
+	for _, acc := range list {
+		for _, role := range acc.Roles {
+			seen[profileName(acc.Name, role)]++
+		}
+	}
+	for _, acc := range list {
+		for _, role := range acc.Roles {
+			name := profileName(acc.Name, role)
+			if seen[name] > 1 || acc.Name == "" {
+				name = profileName(acc.Name+"-"+acc.ID, role)
+			}
+			if _, err := fmt.Fprintf(w, "[profile %s]\nsso_session    = %s\nsso_account_id = %s\nsso_role_name  = %s\n\n", name, session, acc.ID, role); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// profileName builds a profile name from an account's name and a role.
+func profileName(account, role string) string {
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return '-'
+	}, strings.TrimPrefix(account+"-"+role, "-"))
+	return strings.Trim(name, "-")
 }
 
 func writeAccounts(w interface{ Write([]byte) (int, error) }, list []sso.Account, output string) error {
