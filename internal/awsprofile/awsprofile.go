@@ -59,6 +59,9 @@ type Base struct {
 	SSOSession   string
 	SSOAccountID string
 	SSORoleName  string
+	// SSOStartURL and SSORegion are a legacy profile's own sso_start_url and sso_region, set
+	// only when it names no sso_session.
+	SSOStartURL, SSORegion string
 	// TokenFile is the web identity token file of BaseWebIdentity.
 	TokenFile string
 }
@@ -172,6 +175,9 @@ func base(sc *config.SharedConfig, where string) (Base, error) {
 	case sc.SSOSessionName != "" || sc.SSOStartURL != "" || sc.LoginSession != "":
 		b.Kind = BaseSDK
 		b.SSOSession, b.SSOAccountID, b.SSORoleName = sc.SSOSessionName, sc.SSOAccountID, sc.SSORoleName
+		if sc.SSOSessionName == "" {
+			b.SSOStartURL, b.SSORegion = sc.SSOStartURL, sc.SSORegion
+		}
 		if sc.SSOAccountID != "" {
 			b.SSO = fmt.Sprintf("IAM Identity Center role %s in account %s", sc.SSORoleName, sc.SSOAccountID)
 		}

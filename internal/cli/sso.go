@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/rolehop/rolehop/internal/awsfiles"
+	"github.com/rolehop/rolehop/internal/awsprofile"
 	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/proc"
 	"github.com/rolehop/rolehop/internal/secretstore"
@@ -222,7 +223,11 @@ func (a *app) ssoClient(ctx context.Context, name string, store *secretstore.Sto
 	switch {
 	case name != "":
 		if s, err = sso.Find(sessions, name, path); err != nil {
-			return nil, err
+			legacy, ok := a.legacySession(ctx, name)
+			if !ok {
+				return nil, err
+			}
+			s = legacy
 		}
 	case len(sessions) == 1:
 		s = sessions[0]
@@ -235,6 +240,22 @@ func (a *app) ssoClient(ctx context.Context, name string, store *secretstore.Sto
 		}
 		return nil, &usageError{fmt.Errorf("%s defines sessions %s: name one (rolehop login NAME, or --sso-session)", path, strings.Join(names, ", "))}
 	}
+	return a.ssoClientOf(ctx, s, store)
+}
+
+// legacySession returns the session of a legacy profile called name: one with its own
+// sso_start_url and sso_region and no sso_session, which is its own session under its name.
+func (a *app) legacySession(ctx context.Context, name string) (sso.Session, bool) {
+	home, _ := a.sys.LookupEnv("HOME")
+	c, err := awsprofile.Load(ctx, name, awsprofile.Options{Files: awsfiles.Locate(a.sys.LookupEnv), Home: home})
+	if err != nil || c.Base.SSOStartURL == "" || c.Base.SSORegion == "" {
+		return sso.Session{}, false
+	}
+	return sso.Session{Name: name, StartURL: c.Base.SSOStartURL, Region: c.Base.SSORegion}, true
+}
+
+// ssoClientOf builds the client of the session s.
+func (a *app) ssoClientOf(ctx context.Context, s sso.Session, store *secretstore.Store) (*sso.Client, error) {
 	// The SDK's loader reads the endpoints (AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_SSO)
 	// from the environment; the calls are unsigned or carry the token, never AWS keys.
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(s.Region), config.WithCredentialsProvider(aws.AnonymousCredentials{}))
@@ -255,7 +276,13 @@ func (a *app) ssoBase(ctx context.Context, store *secretstore.Store) func(p *pla
 		if store == nil {
 			return nil, "", fmt.Errorf("%s: IAM Identity Center needs rolehop's secret store, which cannot be opened", p.Origin)
 		}
-		client, err := a.ssoClient(ctx, p.Session, store)
+		var client *sso.Client
+		var err error
+		if p.StartURL != "" {
+			client, err = a.ssoClientOf(ctx, sso.Session{Name: p.Session, StartURL: p.StartURL, Region: p.Region}, store)
+		} else {
+			client, err = a.ssoClient(ctx, p.Session, store)
+		}
 		if err != nil {
 			return nil, "", fmt.Errorf("%s: %w", p.Origin, err)
 		}

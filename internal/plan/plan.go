@@ -71,10 +71,12 @@ type Plan struct {
 
 // SSO is an account and role of an IAM Identity Center session, the base of a chain.
 type SSO struct {
-	// Session names an [sso-session] of the AWS config file.
-	Session   string
-	AccountID string
-	RoleName  string
+	// Session names an [sso-session] of the AWS config file, or, with StartURL and Region set,
+	// a legacy profile that has its own sso_start_url and sso_region.
+	Session          string
+	StartURL, Region string
+	AccountID        string
+	RoleName         string
 	// Origin says where the session came from, for messages.
 	Origin Origin
 }

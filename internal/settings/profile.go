@@ -129,9 +129,14 @@ func setProfileBase(p *plan.Plan, b awsprofile.Base, hops []plan.Hop) error {
 	case awsprofile.BaseProcess:
 		pb.Kind, pb.Process = plan.BaseProcess, b.Process
 	case awsprofile.BaseSDK:
-		if b.SSOSession != "" && b.SSOAccountID != "" && b.SSORoleName != "" {
-			// rolehop's own login, tokens in its secret store, serves the profile's role.
+		legacy := b.SSOSession == "" && b.SSOStartURL != "" && b.SSORegion != ""
+		if (b.SSOSession != "" || legacy) && b.SSOAccountID != "" && b.SSORoleName != "" {
+			// rolehop's own login, tokens in its secret store, serves the profile's role. A
+			// legacy profile is its own session, under its name.
 			p.SSO = &plan.SSO{Session: b.SSOSession, AccountID: b.SSOAccountID, RoleName: b.SSORoleName, Origin: origin}
+			if legacy {
+				p.SSO.Session, p.SSO.StartURL, p.SSO.Region = b.Profile, b.SSOStartURL, b.SSORegion
+			}
 			return nil
 		}
 		pb.Kind = plan.BaseSDK

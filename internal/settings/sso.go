@@ -101,5 +101,9 @@ func ResolveSSOSession(in Inputs) (string, Store, error) {
 	if err != nil {
 		return "", r.res.Store, fmt.Errorf("%s: %w", prof.src, err)
 	}
+	if c.Base.SSOSession == "" && c.Base.SSOStartURL != "" {
+		// A legacy profile is its own session, under its name.
+		return c.Base.Profile, r.res.Store, nil
+	}
 	return c.Base.SSOSession, r.res.Store, nil
 }
