@@ -107,3 +107,11 @@ func Main(ctx context.Context, sys System) int {
 	fmt.Fprintf(sys.Stderr, "rolehop: %s\n", display.OneLine(err.Error()))
 	return code
 }
+
+// checkOutput checks the value of an --output flag that takes text or json.
+func checkOutput(output string) error {
+	if output != "text" && output != "json" {
+		return &usageError{fmt.Errorf("unknown output %q; use text or json", output)}
+	}
+	return nil
+}

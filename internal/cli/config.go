@@ -29,8 +29,8 @@ calls the settings make. Secrets are redacted. No credentials are fetched.`,
   rolehop config --output json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "text" && output != "json" {
-				return &usageError{fmt.Errorf("unknown output %q; use text or json", output)}
+			if err := checkOutput(output); err != nil {
+				return err
 			}
 			res, err := a.resolve(cmd.Flags())
 			if err != nil {

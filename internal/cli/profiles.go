@@ -34,8 +34,8 @@ read shows its error on its line. Nothing is fetched and no secret is shown.`,
   rolehop profiles --output json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "text" && output != "json" {
-				return &usageError{fmt.Errorf("unknown output %q; use text or json", output)}
+			if err := checkOutput(output); err != nil {
+				return err
 			}
 			list, err := a.profiles(cmd.Context())
 			if err != nil {

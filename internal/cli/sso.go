@@ -102,8 +102,8 @@ func (a *app) ssoCmd() *cobra.Command {
 		Use:   "accounts [SESSION]",
 		Short: "List every account the login may use and the roles it may use in each",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "text" && output != "json" {
-				return &usageError{fmt.Errorf("--output %q: use text or json", output)}
+			if err := checkOutput(output); err != nil {
+				return err
 			}
 			client, _, err := a.ssoClientFor(cmd, args)
 			if err != nil {

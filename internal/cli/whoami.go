@@ -47,8 +47,8 @@ type whoamiInput struct {
 
 // whoami gets the credentials and prints who they belong to.
 func (a *app) whoami(ctx context.Context, in whoamiInput) error {
-	if in.output != "text" && in.output != "json" {
-		return &usageError{fmt.Errorf("unknown output %q; use text or json", in.output)}
+	if err := checkOutput(in.output); err != nil {
+		return err
 	}
 	s, err := a.credentials(ctx, in.settings, false)
 	if err != nil {
