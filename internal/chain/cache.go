@@ -68,10 +68,10 @@ func (c *Chain) fixedParts(identity []string) keyParts {
 	return func(context.Context) ([]string, error) { return parts, nil }
 }
 
-// stsParts are the STS region and endpoint (AWS_ENDPOINT_URL_STS and the like; "" for the
-// SDK's regional default) that the steps are fetched from.
+// stsParts are the STS region the steps are fetched from, and what the SDK picks the endpoint
+// from (see endpointInputs).
 func (c *Chain) stsParts() []string {
-	return []string{"sts_region=" + c.cfg.Region, "sts_endpoint=" + c.stsEndpoint()}
+	return []string{"sts_region=" + c.stsRegion, "sts_endpoint_settings=" + c.endpoint}
 }
 
 // hopParts are the values that change what a hop returns.

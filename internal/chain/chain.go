@@ -5,6 +5,7 @@
 package chain
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -12,13 +13,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
-	"github.com/rolehop/rolehop/internal/awsfiles"
-	"github.com/rolehop/rolehop/internal/awsprofile"
 	"github.com/rolehop/rolehop/internal/credcache"
 	"github.com/rolehop/rolehop/internal/credcheck"
 	"github.com/rolehop/rolehop/internal/display"
@@ -27,11 +24,21 @@ import (
 )
 
 // Chain gives the credentials at the end of a plan.
+//
+// A chain loads the AWS SDK's configuration only when a step must call AWS: the cache key of
+// every step is worked out from the plan, the environment and the shared config profile, so a
+// run that finds its credentials in the cache builds no SDK configuration, HTTP client or STS
+// client.
 type Chain struct {
-	cfg    aws.Config
+	sdk *sdkConfig
+	// region is the region from the settings or the profile, "" when neither sets one.
 	region string
-	creds  aws.CredentialsProvider
-	log    *slog.Logger
+	// stsRegion is the region STS is called in: region, else the partition's default.
+	stsRegion string
+	// endpoint is what the SDK picks the STS endpoint from (see endpointInputs).
+	endpoint string
+	creds    aws.CredentialsProvider
+	log      *slog.Logger
 	// cache, when set, keeps each step's credentials between runs.
 	cache *credcache.Cache
 	// parts gives the cache key of the credentials c.creds gives now.
@@ -54,6 +61,10 @@ type Options struct {
 	Cache *credcache.Cache
 	// Keys gives the long-term keys stored under a name (plan.StoredCredentials).
 	Keys func(name string) (aws.Credentials, error)
+	// KeysVersion, when set, tells without decrypting them which version of the keys stored
+	// under a name the store holds: a value that changes whenever they are stored again. ok is
+	// false when the store cannot tell; the keys are then read to key the cache on their ID.
+	KeysVersion func(name string) (version string, ok bool)
 	// STSTimeout bounds each step's STS call, retries included; 0 means spec.DefaultSTSTimeout.
 	// Asking for an MFA code does not count.
 	STSTimeout time.Duration
@@ -64,8 +75,8 @@ type Options struct {
 	SSO func(s *plan.SSO) (creds aws.CredentialsProvider, startURL string, err error)
 }
 
-// New prepares the providers for p. It makes no STS call: credentials are fetched on the first
-// Retrieve.
+// New prepares the providers for p. It makes no STS call, and loads no SDK configuration:
+// it reads the shared config profile for the region and the STS endpoint settings only.
 func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -83,55 +94,31 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Each attempt gets a third of the time, at most 10s, so a stalled answer is retried.
-	attempt := min(o.STSTimeout/3, 10*time.Second)
-	opts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(attempt)),
-	}
-	if p.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(p.Profile))
-	}
-	if p.Profile != "" && p.StoredCredentials != "" && p.StoredOrigin.Layer == plan.FromProfile {
-		// The SDK stops at a base whose keys are only in rolehop's secret store.
-		marker, remove, err := awsprofile.StoredConfig(p.StoredCredentials)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p.StoredOrigin, err)
-		}
-		defer remove()
-		opts = append(opts, config.WithSharedConfigFiles([]string{marker, awsfiles.Locate(o.LookupEnv).Config}))
-	}
-	if p.Region != "" {
-		opts = append(opts, config.WithRegion(p.Region))
-	}
-	if !p.BaseFromSDK() {
-		// The SDK's own chain is not needed, so do not let it resolve (and trip over, say, an
-		// AWS_WEB_IDENTITY_TOKEN_FILE without AWS_ROLE_ARN).
-		opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
-	}
-	// The SDK reads the process environment itself here, not o.LookupEnv (AWS_PROFILE, the
-	// shared files' paths, AWS_ACCESS_KEY_ID...), and so do the processcreds and ssocreds
-	// providers it builds for a profile's credential_process and SSO: it takes no other source.
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	shared, err := sharedProfile(ctx, p, o.LookupEnv)
 	if err != nil {
-		return nil, profileError(p, err)
+		return nil, err
 	}
-	cfg.HTTPClient = limitBodies(cfg.HTTPClient, maxResponseBody)
-	c := &Chain{cfg: cfg, region: cfg.Region, log: o.Log, cache: o.Cache, timeout: o.STSTimeout}
-	if p.Region == "" && cfg.Region != "" {
+	c := &Chain{region: p.Region, log: o.Log, cache: o.Cache, timeout: o.STSTimeout, endpoint: endpointInputs(o.LookupEnv, shared)}
+	if c.region == "" {
+		// As the SDK would: its variables, then the profile. (The settings read the same
+		// variables, so this matters only to a plan made without them.)
+		_, c.region = firstSet(o.LookupEnv, []string{"AWS_REGION", "AWS_DEFAULT_REGION"})
+	}
+	if c.region == "" && shared.Region != "" {
 		// The region came from the profile: check it as a setting, and against the roles'
 		// partition too.
-		if err := checkProfileRegion(ctx, p, cfg.Region); err != nil {
+		if err := checkProfileRegion(ctx, p, shared.Region); err != nil {
 			return nil, err
 		}
 		q := *p
-		q.Region, q.RegionOrigin = cfg.Region, plan.Origin{Layer: plan.FromDefault, Name: fmt.Sprintf("%s (%s)", profileName(p), p.ProfileOrigin)}
+		q.Region, q.RegionOrigin = shared.Region, plan.Origin{Layer: plan.FromDefault, Name: fmt.Sprintf("%s (%s)", profileName(p), p.ProfileOrigin)}
 		if err := q.Check(); err != nil {
 			return nil, err
 		}
+		c.region = shared.Region
 	}
-	if c.cfg.Region == "" {
-		c.cfg.Region = p.STSRegion()
-	}
+	c.stsRegion = cmp.Or(c.region, p.STSRegion())
+	c.sdk = newSDKConfig(p, c.stsRegion, o)
 	if err := c.base(ctx, p, o, envExpires); err != nil {
 		return nil, err
 	}
@@ -148,7 +135,8 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 // or the SDK's chain (a profile, the environment, SSO, ...). envExpires, when set, is when the
 // environment's session credentials expire.
 func (c *Chain) base(ctx context.Context, p *plan.Plan, o Options, envExpires time.Time) error {
-	base, name, keys := c.cfg.Credentials, profileName(p), o.Keys
+	var base aws.CredentialsProvider = sdkCredentials{c.sdk}
+	name := profileName(p)
 	var identity []string
 	switch {
 	case p.SSO != nil:
@@ -169,32 +157,29 @@ func (c *Chain) base(ctx context.Context, p *plan.Plan, o Options, envExpires ti
 		}
 	case p.Credentials == nil && p.ProfileBase != nil:
 		var err error
-		if base, name, identity, err = c.profileBase(ctx, p.ProfileBase, o.LookupEnv); err != nil {
+		if base, name, identity, err = c.profileBase(p.ProfileBase, o.LookupEnv); err != nil {
 			return err
 		}
 	case !envExpires.IsZero():
 		base = expiring{inner: base, expires: envExpires}
 	case p.StoredCredentials != "":
-		if keys == nil {
-			return fmt.Errorf("%s: no secret store to read credentials %q from", p.StoredOrigin, p.StoredCredentials)
+		var err error
+		if base, identity, err = storedBase(p, o); err != nil {
+			return err
 		}
-		stored, err := keys(p.StoredCredentials)
-		if err != nil && p.StoredOrigin.Layer == plan.FromProfile {
-			return fmt.Errorf("%s: no credentials in the AWS files, and %w; or check the name (aws configure list-profiles)", p.StoredOrigin, err)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", p.StoredOrigin, err)
-		}
-		base = credentials.StaticCredentialsProvider{Value: stored}
 		name = fmt.Sprintf("stored credentials %q", p.StoredCredentials)
 	case p.Credentials != nil:
 		sc := p.Credentials
 		base, name = credentials.NewStaticCredentialsProvider(sc.AccessKeyID, sc.SecretAccessKey, sc.SessionToken), sc.Origin.String()
 	}
+	if identity == nil && p.BaseFromSDK() && p.Profile == "" {
+		identity = envIdentity(name, o.LookupEnv)
+	}
 	c.creds = aws.NewCredentialsCache(&baseStep{inner: base, label: name, log: c.log})
 	c.baseName = name
 	if c.cache != nil {
-		// Keys are only needed by the cache; building them costs an STS client.
+		// A base known without reading its credentials keys the cache as it is, so that a
+		// cache hit reads nothing more; any other is read for its access key ID.
 		c.parts = c.baseParts(name)
 		if identity != nil {
 			c.parts = c.fixedParts(identity)
@@ -203,9 +188,20 @@ func (c *Chain) base(ctx context.Context, p *plan.Plan, o Options, envExpires ti
 	return nil
 }
 
+// envIdentity identifies the environment's keys, which the SDK's chain takes before anything
+// else when no profile is named; nil when the environment has none.
+func envIdentity(name string, lookup func(string) (string, bool)) []string {
+	_, id := firstSet(lookup, keyIDVars)
+	_, secret := firstSet(lookup, secretVars)
+	if id == "" || secret == "" {
+		return nil
+	}
+	return []string{"base=" + name, "access_key_id=" + id}
+}
+
 // mfaSession adds an MFA session (GetSessionToken) after the base credentials.
 func (c *Chain) mfaSession(m *plan.MFA, codes plan.CodeSource) {
-	client := sts.NewFromConfig(c.cfg, func(o *sts.Options) { o.Credentials = c.creds })
+	client := lazySTS{sdk: c.sdk, creds: c.creds}
 	s := &mfaStep{
 		call: stsCall{label: fmt.Sprintf("MFA session (%s)", m.Serial), api: "GetSessionToken", signer: c.creds,
 			timeout: c.timeout, log: c.log, codes: codes, serial: m.Serial},
@@ -266,7 +262,7 @@ func (c *Chain) check(creds aws.Credentials) error {
 
 // hop adds hop i (from 0) of the plan.
 func (c *Chain) hop(i int, h *plan.Hop, codes plan.CodeSource) {
-	client := sts.NewFromConfig(c.cfg, func(o *sts.Options) { o.Credentials = c.creds })
+	client := lazySTS{sdk: c.sdk, creds: c.creds}
 	call := stsCall{label: hopLabel(i, h), api: h.API(), signer: c.creds, timeout: c.timeout, log: c.log,
 		attrs: []any{"session_name", h.SessionName, "duration", display.Duration(h.Duration)}}
 	parts := hopParts(i, h)
@@ -309,12 +305,6 @@ func profileName(p *plan.Plan) string {
 // tokenTimeout bounds one fetch of a web identity token (a CI endpoint can be slow).
 const tokenTimeout = 2 * time.Minute
 
-// stsEndpoint is the STS endpoint set in the configuration (AWS_ENDPOINT_URL_STS and the like),
-// or "" for the SDK's regional default.
-func (c *Chain) stsEndpoint() string {
-	return aws.ToString(sts.NewFromConfig(c.cfg).Options().BaseEndpoint)
-}
-
 func optional(s string) *string {
 	if s == "" {
 		return nil
@@ -347,7 +337,11 @@ type Identity struct {
 
 // Identity calls STS GetCallerIdentity with the chain's credentials.
 func (c *Chain) Identity(ctx context.Context) (Identity, error) {
-	client := sts.NewFromConfig(c.cfg, func(o *sts.Options) { o.Credentials = c.creds })
+	cfg, err := c.sdk.load(ctx)
+	if err != nil {
+		return Identity{}, err
+	}
+	client := sts.NewFromConfig(cfg, func(o *sts.Options) { o.Credentials = c.creds })
 	start := time.Now()
 	out, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	c.log.Debug("sts call", "api", "GetCallerIdentity", "latency", time.Since(start).Round(time.Microsecond), "ok", err == nil)

@@ -15,7 +15,7 @@ import (
 // of that role in its account. It stands between STS and the SDK's providers, which would
 // otherwise hand on empty keys (or fail on a missing expiry).
 type checkedSTS struct {
-	client *sts.Client
+	client stsAPI
 	// role is the role the step assumes; unset for GetSessionToken.
 	role plan.RoleARN
 	now  func() time.Time

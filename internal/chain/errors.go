@@ -206,14 +206,26 @@ func earlier(err error) error {
 	if errors.As(err, &le) {
 		return le
 	}
+	var whole *wholeError
+	if errors.As(err, &whole) {
+		return whole
+	}
 	return nil
 }
 
+// wholeError is a failure that says everything itself (where it came from and what to do),
+// met by a step that needed it first: loading the SDK configuration, or reading stored keys.
+// No step wraps it.
+type wholeError struct{ err error }
+
+func (e *wholeError) Error() string { return e.err.Error() }
+func (e *wholeError) Unwrap() error { return e.err }
+
 // profileError explains a failure to load the shared configuration.
-func profileError(p *plan.Plan, err error) error {
+func profileError(profile string, origin plan.Origin, err error) error {
 	var missing config.SharedConfigProfileNotExistError
 	if errors.As(err, &missing) {
-		return fmt.Errorf("%s: profile %q is not in the AWS config or credentials file; check the name (aws configure list-profiles)", p.ProfileOrigin, p.Profile)
+		return fmt.Errorf("%s: profile %q is not in the AWS config or credentials file; check the name (aws configure list-profiles)", origin, profile)
 	}
 	return fmt.Errorf("load AWS configuration: %s", display.OneLine(err.Error()))
 }

@@ -23,7 +23,7 @@ const ecsEndpoint = "http://169.254.170.2"
 // profileBase returns the provider of a profile's base credentials, how messages name it, and
 // what identifies it in the cache: what defines the identity, never a short-lived key that
 // changes on every run.
-func (c *Chain) profileBase(ctx context.Context, b *plan.ProfileBase, lookup func(string) (string, bool)) (aws.CredentialsProvider, string, []string, error) {
+func (c *Chain) profileBase(b *plan.ProfileBase, lookup func(string) (string, bool)) (aws.CredentialsProvider, string, []string, error) {
 	where := b.Origin.String()
 	env := func(name string) string { v, _ := lookup(name); return v }
 	switch b.Kind {
@@ -40,8 +40,11 @@ func (c *Chain) profileBase(ctx context.Context, b *plan.ProfileBase, lookup fun
 		return credentials.NewStaticCredentialsProvider(id, secret, env("AWS_SESSION_TOKEN")), "the environment's keys (credential_source in " + where + ")",
 			[]string{"base=credential_source Environment", "access_key_id=" + id}, nil
 	case plan.BaseIMDS:
-		client := imds.NewFromConfig(c.cfg)
-		return ec2rolecreds.New(func(o *ec2rolecreds.Options) { o.Client = client }), "instance metadata (credential_source in " + where + ")",
+		imdsCreds := &lazyProvider{sdk: c.sdk, make: func(_ context.Context, cfg aws.Config) (aws.CredentialsProvider, error) {
+			client := imds.NewFromConfig(cfg)
+			return ec2rolecreds.New(func(o *ec2rolecreds.Options) { o.Client = client }), nil
+		}}
+		return imdsCreds, "instance metadata (credential_source in " + where + ")",
 			[]string{"base=credential_source Ec2InstanceMetadata"}, nil
 	case plan.BaseECS:
 		url := env("AWS_CONTAINER_CREDENTIALS_FULL_URI")
@@ -59,11 +62,14 @@ func (c *Chain) profileBase(ctx context.Context, b *plan.ProfileBase, lookup fun
 			[]string{"base=credential_process", "command=" + b.Process}, nil
 	}
 	// IAM Identity Center and sign-in sessions: the SDK resolves the profile that holds them.
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(b.Profile), config.WithHTTPClient(c.cfg.HTTPClient), config.WithRegion(c.cfg.Region))
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("%s: %w", where, err)
-	}
-	return ssoLogin{inner: cfg.Credentials, profile: b.Profile}, "the AWS SDK's SSO credentials of " + where, []string{"base=sso", "profile=" + b.Profile}, nil
+	sso := &lazyProvider{sdk: c.sdk, make: func(ctx context.Context, chainCfg aws.Config) (aws.CredentialsProvider, error) {
+		cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(b.Profile), config.WithHTTPClient(chainCfg.HTTPClient), config.WithRegion(chainCfg.Region))
+		if err != nil {
+			return nil, &wholeError{fmt.Errorf("%s: %w", where, err)}
+		}
+		return ssoLogin{inner: cfg.Credentials, profile: b.Profile}, nil
+	}}
+	return sso, "the AWS SDK's SSO credentials of " + where, []string{"base=sso", "profile=" + b.Profile}, nil
 }
 
 // containerToken sets the container endpoint's authorization token as the SDKs do: the file

@@ -2,14 +2,14 @@ package chain
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"github.com/rolehop/rolehop/internal/display"
 	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/mfa"
 	"github.com/rolehop/rolehop/internal/plan"
 )
@@ -29,6 +29,10 @@ type baseStep struct {
 
 func (b *baseStep) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	creds, err := b.inner.Retrieve(ctx)
+	var whole *wholeError
+	if errors.As(err, &whole) {
+		return aws.Credentials{}, whole
+	}
 	if err != nil {
 		return aws.Credentials{}, &BaseError{Source: b.label, Err: err}
 	}
@@ -150,7 +154,7 @@ func (w *webIdentityStep) Retrieve(ctx context.Context) (aws.Credentials, error)
 }
 
 // newWebIdentityStep makes the step of the first hop h, which has a web identity token.
-func newWebIdentityStep(call stsCall, client *sts.Client, h *plan.Hop, tok *memoToken) *webIdentityStep {
+func newWebIdentityStep(call stsCall, client stsAPI, h *plan.Hop, tok *memoToken) *webIdentityStep {
 	p := stscreds.NewWebIdentityRoleProvider(&checkedSTS{client: client, role: h.Role, now: time.Now}, h.Role.String(), tok, func(o *stscreds.WebIdentityRoleOptions) {
 		o.RoleSessionName = h.SessionName
 		o.Duration = h.Duration

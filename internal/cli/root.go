@@ -145,8 +145,12 @@ func (a *app) credentials(ctx context.Context, flags *pflag.FlagSet, forExec boo
 	if err := a.enterProfile(profile, p.ProfileOrigin); err != nil {
 		return nil, err
 	}
+	var keysVersion func(string) (string, bool)
+	if keys != nil {
+		keysVersion = store.CredentialsVersion
+	}
 	src := source.New(p, source.Options{
-		Log: a.log, Cache: cache, Keys: keys, STSTimeout: res.Store.STSTimeout, LookupEnv: a.sys.LookupEnv, SSO: a.ssoBase(ctx, store),
+		Log: a.log, Cache: cache, Keys: keys, KeysVersion: keysVersion, STSTimeout: res.Store.STSTimeout, LookupEnv: a.sys.LookupEnv, SSO: a.ssoBase(ctx, store),
 		Provider: authprovider.Command{Dir: a.sys.Dir, Env: a.sys.Environ, Stdin: a.sys.Stdin, Terminal: true, Stderr: a.sys.Stderr},
 	})
 	creds, err := src.Retrieve(ctx)

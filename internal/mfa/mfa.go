@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"regexp"
 	"strings"
 	"time"
 
@@ -22,11 +21,6 @@ import (
 	"github.com/rolehop/rolehop/internal/tty"
 )
 
-var (
-	codeRE   = regexp.MustCompile(`^[0-9]{6}$`)
-	serialRE = regexp.MustCompile(`^[\w+=/:,.@-]+$`)
-)
-
 // errNotACode is CheckCode's error. It never repeats the code.
 var errNotACode = errors.New("MFA code must be exactly 6 digits")
 
@@ -36,7 +30,7 @@ const maxOutput = 4 << 10
 
 // CheckCode checks an MFA code: exactly six digits. The message never repeats the code.
 func CheckCode(code string) error {
-	if !codeRE.MatchString(code) {
+	if !plan.Digits(code, 6) {
 		return errNotACode
 	}
 	return nil
@@ -45,7 +39,7 @@ func CheckCode(code string) error {
 // CheckSerial checks an MFA device's serial number: a virtual device's ARN
 // (arn:aws:iam::123456789012:mfa/NAME) or a hardware device's serial.
 func CheckSerial(serial string) error {
-	if len(serial) < 9 || len(serial) > 256 || !serialRE.MatchString(serial) {
+	if len(serial) < 9 || len(serial) > 256 || !plan.WordOr(serial, "+=/:,.@-") {
 		return fmt.Errorf("MFA serial number %q is invalid; use the device's ARN (arn:aws:iam::123456789012:mfa/NAME) or a hardware serial", serial)
 	}
 	if strings.HasPrefix(serial, "arn:") && !strings.Contains(serial, ":mfa/") && !strings.Contains(serial, ":u2f/") {

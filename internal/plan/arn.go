@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -43,14 +42,6 @@ var regionPrefixes = []struct{ prefix, partition string }{
 	{"eusc-", "aws-eusc"},
 }
 
-var (
-	accountRE  = regexp.MustCompile(`^[0-9]{12}$`)
-	roleNameRE = regexp.MustCompile(`^[\w+=,.@-]+$`)
-	rolePathRE = regexp.MustCompile(`^/([\x21-\x7E]*/)?$`)
-	regionRE   = regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+-[0-9]+$`)
-	policyRE   = regexp.MustCompile(`^arn:[a-z-]+:iam::(aws|[0-9]{12}):policy/[\x21-\x7E]+$`)
-)
-
 const roleARNShape = "arn:aws:iam::123456789012:role/NAME"
 
 // ParseRoleARN parses and checks an IAM role ARN. Errors say what is wrong and show the
@@ -74,7 +65,7 @@ func ParseRoleARN(s string) (RoleARN, error) {
 	if region != "" {
 		return RoleARN{}, fmt.Errorf("%q has region %q, but IAM ARNs have none; an IAM role ARN looks like %s", s, region, roleARNShape)
 	}
-	if !accountRE.MatchString(account) {
+	if !isAccount(account) {
 		return RoleARN{}, fmt.Errorf("%q has account ID %q; an account ID is 12 digits", s, account)
 	}
 	kind, rest, found := strings.Cut(resource, "/")
@@ -86,10 +77,10 @@ func ParseRoleARN(s string) (RoleARN, error) {
 	}
 	cut := strings.LastIndex(rest, "/") + 1
 	path, name := "/"+rest[:cut], rest[cut:]
-	if !roleNameRE.MatchString(name) || len(name) > 64 {
+	if !WordOr(name, "+=,.@-") || len(name) > 64 {
 		return RoleARN{}, fmt.Errorf("%q has role name %q; a role name is 1 to 64 letters, digits or +=,.@_-", s, name)
 	}
-	if !rolePathRE.MatchString(path) || len(path) > 512 {
+	if !isRolePath(path) || len(path) > 512 {
 		return RoleARN{}, fmt.Errorf("%q has role path %q; a path is up to 512 printable ASCII characters between slashes", s, path)
 	}
 	return RoleARN{Partition: partition, Account: account, Path: path, Name: name}, nil
@@ -97,7 +88,7 @@ func ParseRoleARN(s string) (RoleARN, error) {
 
 // CheckPolicyARN checks the ARN of a managed policy passed as a session policy.
 func CheckPolicyARN(s string) error {
-	if !policyRE.MatchString(s) {
+	if !isPolicyARN(s) {
 		return fmt.Errorf("%q is not a managed policy ARN; one looks like arn:aws:iam::aws:policy/ReadOnlyAccess", s)
 	}
 	return nil
@@ -105,7 +96,7 @@ func CheckPolicyARN(s string) error {
 
 // CheckRegion checks the shape of a region name such as eu-west-1.
 func CheckRegion(s string) error {
-	if !regionRE.MatchString(s) {
+	if !isRegionName(s) {
 		return fmt.Errorf("%q is not a region name; one looks like us-east-1 or eu-west-1", s)
 	}
 	return nil

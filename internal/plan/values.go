@@ -26,16 +26,9 @@ const (
 	maxPolicyChars     = 2048
 )
 
-var (
-	// Lengths are checked apart from the regular expressions: a counted repeat of a character
-	// class compiles into a program as large as the count, which costs milliseconds at start.
-	sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]+$`)
-	externalIDRE  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
-	// tagRE is compiled on first use: its Unicode classes take a fifth of a millisecond to
-	// compile, a cost every start would pay for a setting few use.
-	tagRE        = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`) })
-	notSessionRE = regexp.MustCompile(`[^\w+=,.@-]+`)
-)
+// tagRE is compiled on first use: its Unicode classes take a fifth of a millisecond to
+// compile, a cost every start would pay for a setting few use.
+var tagRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`) })
 
 // ParseDuration parses a session duration given as whole seconds ("3600") or as a Go duration
 // ("90m", "2h", "1h30m"), and checks it is within STS's 15 minutes to 12 hours.
@@ -84,7 +77,7 @@ func CheckSessionName(s string) error {
 // CheckExternalID checks an external ID: 2 to 1224 letters, digits or +=,.@:/_-. The value is
 // not secret (it is visible in trust policies), so it may be echoed.
 func CheckExternalID(s string) error {
-	if !externalIDRE.MatchString(s) || len(s) < 2 || len(s) > 1224 {
+	if !WordOr(s, "+=,.@:/-") || len(s) < 2 || len(s) > 1224 {
 		return fmt.Errorf("external ID %q is invalid; use 2 to 1224 letters, digits or +=,.@:/_-", s)
 	}
 	return nil
@@ -102,7 +95,7 @@ func CheckSourceIdentity(s string) error {
 }
 
 func isSessionName(s string) bool {
-	return len(s) >= 2 && len(s) <= 64 && sessionNameRE.MatchString(s)
+	return len(s) >= 2 && len(s) <= 64 && WordOr(s, sessionChars)
 }
 
 // between reports whether s has from min to max characters.
@@ -183,7 +176,7 @@ func DefaultSessionName() string {
 
 // SessionNameFor turns a user name into a valid session name "rolehop-NAME".
 func SessionNameFor(username string) string {
-	clean := strings.Trim(notSessionRE.ReplaceAllString(username, "-"), "-")
+	clean := strings.Trim(sessionSafe(username), "-")
 	if clean == "" {
 		return "rolehop"
 	}

@@ -138,3 +138,18 @@ func (s *Store) RemoveCredentials(name string) error {
 	}
 	return s.Remove(credentialsPrefix + name)
 }
+
+// CredentialsVersion returns, without decrypting them, a value that changes whenever the
+// credentials stored under name are stored again, where the backend can tell: the encrypted
+// file backend hashes the item's file (each write encrypts with a fresh salt and nonce). ok
+// is false for the other backends, whose reads cost no key derivation, and when there is no
+// such item or it cannot be read: read the credentials then.
+func (s *Store) CredentialsVersion(name string) (version string, ok bool) {
+	f, isFile := s.kr.(*fileBackend)
+	if !isFile || ValidName(name) != nil {
+		return "", false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return f.version(credentialsPrefix + name)
+}

@@ -1,6 +1,8 @@
 package secretstore
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -178,6 +180,21 @@ func (f *fileBackend) Get(key string) (keyring.Item, error) {
 	}
 	// Not wrapped: a JSON error about the decrypted item could quote it.
 	return keyring.Item{}, errors.New("the item cannot be decrypted: its file is damaged")
+}
+
+// version returns the SHA-256 of key's item file, which is encrypted: it names one write of
+// the item without saying anything of what it holds.
+func (f *fileBackend) version(key string) (string, bool) {
+	path := filepath.Join(f.dir, fileName(key))
+	if privfs.Regular(path) != nil {
+		return "", false
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", false
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), true
 }
 
 // verify checks the passphrase against the items already stored, so that a mistyped one can

@@ -32,6 +32,9 @@ type Options struct {
 	// Keys reads the long-term keys the plan's StoredCredentials names. It is called once, on
 	// the first fetch: later fetches reuse them, so a refresh never asks for a passphrase.
 	Keys func(name string) (aws.Credentials, error)
+	// KeysVersion, when set, tells the version of stored keys without reading them (see
+	// chain.Options).
+	KeysVersion func(name string) (version string, ok bool)
 	// STSTimeout bounds each STS step; 0 means chain.DefaultSTSTimeout.
 	STSTimeout time.Duration
 	// LookupEnv reads the environment, for what the chain takes from it.
@@ -53,9 +56,12 @@ type Source struct {
 
 	mu      sync.Mutex
 	fetched bool
-	keys    map[string]aws.Credentials
-	last    *chain.Chain
-	envs    []shellenv.Var
+	// keysMu guards keys: the chain reads stored keys only when a step must be fetched, which
+	// may be after Retrieve returns (Identity).
+	keysMu sync.Mutex
+	keys   map[string]aws.Credentials
+	last   *chain.Chain
+	envs   []shellenv.Var
 }
 
 // New returns the source of p's credentials. It fetches nothing.
@@ -88,7 +94,7 @@ func (s *Source) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	}
 	s.fetched = true
 	ch, err := chain.New(ctx, &p, chain.Options{
-		Log: s.o.Log, Cache: s.o.Cache, Keys: s.storedKeys, STSTimeout: s.o.STSTimeout, LookupEnv: s.o.LookupEnv, SSO: s.o.SSO,
+		Log: s.o.Log, Cache: s.o.Cache, Keys: s.storedKeys, KeysVersion: s.o.KeysVersion, STSTimeout: s.o.STSTimeout, LookupEnv: s.o.LookupEnv, SSO: s.o.SSO,
 	})
 	if err != nil {
 		return aws.Credentials{}, err
@@ -104,8 +110,10 @@ func (s *Source) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	return creds, nil
 }
 
-// storedKeys reads stored long-term keys once. s.mu is held.
+// storedKeys reads stored long-term keys once.
 func (s *Source) storedKeys(name string) (aws.Credentials, error) {
+	s.keysMu.Lock()
+	defer s.keysMu.Unlock()
 	if c, ok := s.keys[name]; ok {
 		return c, nil
 	}
