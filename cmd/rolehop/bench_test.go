@@ -9,10 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,61 +22,201 @@ import (
 	"github.com/rolehop/rolehop/internal/mototest"
 )
 
-// BenchmarkExecTrue measures, side by side in one run, the wall time of bare `true`, of one
-// STS AssumeRole round trip to moto made in-process, and of `rolehop exec --iam-role ... --
-// true` (which makes that same call), and reports rolehop's peak RSS. overhead-ms is what
-// rolehop adds beyond starting `true` and the STS round trip.
-func BenchmarkExecTrue(b *testing.B) {
+// BenchmarkStartup measures, interleaved in one run so that the machine's load falls on every
+// row alike, the wall time and peak RSS of: a Go hello world and a minimal Go program that runs
+// `true` (the floor every exec is compared with), `rolehop version`, and for the encrypted file
+// keyring and the kernel keyring a warm `rolehop exec -- true` (a cache hit: no STS call) with
+// keys from the environment and with stored keys, a warm `credential-process`, and a cold exec
+// (an empty cache: one AssumeRole), beside one AssumeRole round trip made in-process. It logs a
+// table of medians and ratios (the README's) and reports the ratios as metrics.
+func BenchmarkStartup(b *testing.B) {
 	bin := buildRolehop(b)
-	// A clean environment, so the numbers do not depend on the machine's own AWS settings
-	// (an AWS_CA_BUNDLE alone costs the SDK milliseconds of certificate parsing per start).
-	home := b.TempDir()
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home,
-		"AWS_ENDPOINT_URL_STS=" + moto.URL, "AWS_ACCESS_KEY_ID=AKIABENCHKEY00000001", "AWS_SECRET_ACCESS_KEY=bench",
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_REGION=us-east-1", "ROLEHOP_NO_CACHE=1"}
-	client := sts.New(sts.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(moto.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIABENCHKEY00000001", "bench", ""),
-	})
-	var bare, rolehop, roundTrip time.Duration
-	var peakRSS int64
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		bare += timeRun(b, exec.Command("true"), nil)
-		start := time.Now()
-		_, err := client.AssumeRole(context.Background(), &sts.AssumeRoleInput{
-			RoleArn: aws.String("arn:aws:iam::111111111111:role/bench"), RoleSessionName: aws.String("bench"), DurationSeconds: aws.Int32(3600),
+	hello := buildProgram(b, "hello", `os.Stdout.WriteString("hello\n")`)
+	floor := buildProgram(b, "floor", `cmd := exec.Command("true")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if cmd.Run() != nil {
+		os.Exit(1)
+	}`)
+	// The peak RSS a parent reads from wait4 includes its own at the fork, so each row's is
+	// read by a small program that runs it once: its own few MiB are a floor under the figure.
+	peak := buildProgram(b, "peakrss", `cmd := exec.Command(os.Args[1], os.Args[2:]...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		os.Exit(1)
+	}
+	os.Stdout.WriteString(strconv.FormatInt(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss, 10))`)
+	rec, err := mototest.NewRecorder(moto.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { rec.Close() })
+	// The in-process round trip goes the way rolehop's does (through the recorder) on a new
+	// connection each time, as a new process has no connection to reuse.
+	roundTrip := func(role string) {
+		client := sts.New(sts.Options{
+			Region: "us-east-1", BaseEndpoint: aws.String(rec.URL), HTTPClient: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}},
+			Credentials: credentials.NewStaticCredentialsProvider("AKIABENCHKEY00000001", "bench", ""),
 		})
-		if err != nil {
+		if _, err := client.AssumeRole(context.Background(), &sts.AssumeRoleInput{
+			RoleArn: aws.String(role), RoleSessionName: aws.String("bench"), DurationSeconds: aws.Int32(3600),
+		}); err != nil {
 			b.Fatal(err)
 		}
-		roundTrip += time.Since(start)
-		cmd := exec.Command(bin, "exec", "--iam-role", "arn:aws:iam::111111111111:role/bench", "--", "true")
-		cmd.Env = env
-		rolehop += timeRun(b, cmd, &peakRSS)
 	}
-	n := float64(b.N)
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / n }
-	b.ReportMetric(ms(bare), "true-ms")
-	b.ReportMetric(ms(roundTrip), "sts-ms")
-	b.ReportMetric(ms(rolehop), "rolehop-ms")
-	b.ReportMetric(ms(rolehop-bare-roundTrip), "overhead-ms")
-	b.ReportMetric(float64(rolehop)/float64(bare), "rolehop/true")
-	b.ReportMetric(float64(peakRSS)/1024, "peak-RSS-MiB")
+	const role = "arn:aws:iam::111111111111:role/bench"
+	// Every entry lasts 15 minutes: the kernel keyring is the user's own, shared with any real
+	// use of rolehop, so the benchmark adds only what expires soon, and clears nothing.
+	run := []string{"exec", "--iam-role", role, "--duration", "15m", "--", "true"}
+	stored := []string{"exec", "--credentials", "rolehop-bench", "--iam-role", role, "--duration", "15m", "--", "true"}
+	credproc := []string{"credential-process", "--iam-role", role, "--duration", "15m"}
+	cold := func(i int) []string {
+		return []string{"exec", "--iam-role", role, "--duration", "15m", "--session-name", fmt.Sprintf("cold-%d-%d", time.Now().UnixNano(), i), "--", "true"}
+	}
+
+	t := newTimings(peak)
+	stores := []string{"file", "keyctl"}
+	envs := map[string][]string{}
+	for _, store := range stores {
+		env := append(benchEnv(b.TempDir(), rec.URL), "ROLEHOP_KEYRING_BACKEND="+store)
+		envs[store] = env
+		mustRun(b, env, bin, "credentials", "add", "rolehop-bench", "--from-env")
+		b.Cleanup(func() {
+			cmd := exec.Command(bin, "credentials", "remove", "rolehop-bench")
+			cmd.Env = env
+			cmd.Run()
+		})
+		mustRun(b, env, bin, run...)
+		mustRun(b, env, bin, stored...)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t.run(b, "Go hello world", nil, hello)
+		t.run(b, "floor: Go program running true", nil, floor)
+		t.run(b, "rolehop version", nil, bin, "version")
+		before := len(rec.Calls())
+		start := time.Now()
+		roundTrip(role)
+		t.add("one AssumeRole round trip (in-process)", time.Since(start), 0)
+		if n := len(rec.Calls()) - before; n != 1 {
+			b.Fatalf("the in-process round trip made %d STS calls", n)
+		}
+		for _, store := range stores {
+			env := envs[store]
+			before := len(rec.Calls())
+			t.run(b, "cold exec, "+store+" keyring", env, bin, cold(i)...)
+			if n := len(rec.Calls()) - before; n != 1 {
+				b.Fatalf("a cold run with the %s keyring made %d STS calls, want 1", store, n)
+			}
+			t.run(b, "warm exec, "+store+" keyring", env, bin, run...)
+			t.run(b, "warm exec, stored keys, "+store+" keyring", env, bin, stored...)
+			t.run(b, "warm credential-process, "+store+" keyring", env, bin, credproc...)
+			if n := len(rec.Calls()) - before; n != 1 {
+				b.Fatalf("warm runs with the %s keyring made %d STS calls", store, n-1)
+			}
+		}
+	}
+	b.StopTimer()
+	t.report(b)
 }
 
-// timeRun runs cmd and returns its wall time, raising *peak to its maximum resident set.
-func timeRun(b *testing.B, cmd *exec.Cmd, peak *int64) time.Duration {
+// timings keeps each row's wall times and peak RSS, in the order rows were first seen.
+type timings struct {
+	peakrss string // the program that reads a run's peak RSS
+	order   []string
+	walls   map[string][]time.Duration
+	rss     map[string]int64 // KiB
+}
+
+func newTimings(peakrss string) *timings {
+	return &timings{peakrss: peakrss, walls: map[string][]time.Duration{}, rss: map[string]int64{}}
+}
+
+func (t *timings) add(row string, d time.Duration, rssKiB int64) {
+	if _, ok := t.walls[row]; !ok {
+		t.order = append(t.order, row)
+	}
+	t.walls[row] = append(t.walls[row], d)
+	t.rss[row] = max(t.rss[row], rssKiB)
+}
+
+// run times one run of bin with args in env (nil: an empty environment but PATH), and for
+// the first runs of a row reads the peak RSS of another.
+func (t *timings) run(b *testing.B, row string, env []string, bin string, args ...string) {
 	b.Helper()
+	if env == nil {
+		env = []string{"PATH=" + os.Getenv("PATH")}
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
 	start := time.Now()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("%v: %v\n%s", cmd.Args, err, out)
 	}
 	d := time.Since(start)
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && peak != nil && ru.Maxrss > *peak {
-		*peak = ru.Maxrss // KiB on Linux
+	var rss int64
+	if len(t.walls[row]) < 3 {
+		cmd := exec.Command(t.peakrss, append([]string{bin}, args...)...)
+		cmd.Env = env
+		out, err := cmd.Output()
+		if err != nil {
+			b.Fatalf("%v: %v", cmd.Args, err)
+		}
+		if rss, err = strconv.ParseInt(string(out), 10, 64); err != nil {
+			b.Fatalf("peak RSS of %v: %q", cmd.Args, out)
+		}
 	}
-	return d
+	t.add(row, d, rss)
+}
+
+func (t *timings) median(row string) float64 {
+	w := slices.Sorted(slices.Values(t.walls[row]))
+	return float64(w[len(w)/2].Microseconds()) / 1000
+}
+
+// report logs the table and reports the ratios that the targets are set on.
+func (t *timings) report(b *testing.B) {
+	floor, hello := t.median("floor: Go program running true"), t.median("Go hello world")
+	var out strings.Builder
+	fmt.Fprintf(&out, "medians of %d runs each\n%-44s %9s %9s %9s\n", b.N, "", "wall ms", "÷ floor", "RSS MiB")
+	for _, row := range t.order {
+		ms := t.median(row)
+		rss := "-"
+		if t.rss[row] > 0 {
+			rss = fmt.Sprintf("%.1f", float64(t.rss[row])/1024)
+		}
+		fmt.Fprintf(&out, "%-44s %9.2f %9.2f %9s\n", row, ms, ms/floor, rss)
+	}
+	sts := t.median("one AssumeRole round trip (in-process)")
+	for _, store := range []string{"file", "keyctl"} {
+		cold := t.median("cold exec, " + store + " keyring")
+		fmt.Fprintf(&out, "cold exec, %s keyring, beyond the floor and one round trip: %.2f ms\n", store, cold-floor-sts)
+		b.ReportMetric(t.median("warm exec, "+store+" keyring")/floor, "warm-"+store+"/floor")
+		b.ReportMetric(t.median("warm exec, stored keys, "+store+" keyring")/floor, "warm-stored-"+store+"/floor")
+		b.ReportMetric(t.median("warm credential-process, "+store+" keyring")/floor, "credproc-"+store+"/floor")
+		b.ReportMetric(cold-floor-sts, "cold-extra-ms-"+store)
+	}
+	fmt.Fprintf(&out, "rolehop version ÷ Go hello world: %.2f\n", t.median("rolehop version")/hello)
+	b.ReportMetric(t.median("rolehop version")/hello, "version/hello")
+	var peak int64
+	for row, kib := range t.rss {
+		if strings.Contains(row, "exec") || strings.Contains(row, "credential-process") {
+			peak = max(peak, kib)
+		}
+	}
+	b.ReportMetric(float64(peak)/1024, "peak-RSS-MiB")
+	if b.N > 1 {
+		// Printed rather than logged: the testing package cuts a benchmark's log short.
+		fmt.Print(out.String())
+	}
+}
+
+func mustRun(b *testing.B, env []string, bin string, args ...string) {
+	b.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("%v: %v\n%s", cmd.Args, err, out)
+	}
 }
 
 func buildRolehop(b *testing.B) string {
@@ -91,50 +231,34 @@ func buildRolehop(b *testing.B) string {
 	return bin
 }
 
-// benchEnv is a clean environment for rolehop with an encrypted file keyring under home.
+// buildProgram builds a Go program whose main is body, as rolehop is built.
+func buildProgram(b *testing.B, name, body string) string {
+	b.Helper()
+	dir := b.TempDir()
+	src := "package main\n\nimport (\n\t\"os\"\n\t\"os/exec\"\n\t\"strconv\"\n\t\"syscall\"\n)\n\nvar (\n\t_ = exec.Command\n\t_ = strconv.Itoa\n\t_ = syscall.Getpid\n)\n\nfunc main() {\n\t" + body + "\n}\n"
+	for file, data := range map[string]string{"main.go": src, "go.mod": "module " + name + "\n\ngo 1.26\n"} {
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(data), 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+	bin := filepath.Join(dir, name)
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("go build %s: %v\n%s", name, err, out)
+	}
+	return bin
+}
+
+// benchEnv is a clean environment for rolehop with an encrypted file keyring under home, so
+// that the numbers do not depend on the machine's own AWS settings (an AWS_CA_BUNDLE alone
+// costs the SDK milliseconds of certificate parsing on a cache miss).
 func benchEnv(home, sts string) []string {
 	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home,
 		"AWS_ENDPOINT_URL_STS=" + sts, "AWS_ACCESS_KEY_ID=AKIABENCHKEY00000001", "AWS_SECRET_ACCESS_KEY=bench",
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_REGION=us-east-1",
 		"ROLEHOP_KEYRING_BACKEND=file", "ROLEHOP_KEYRING_PASSPHRASE=bench-passphrase"}
-}
-
-// BenchmarkExecWarmCache measures `rolehop exec --iam-role ... -- true` with a warm cache beside
-// bare `true` and beside a cold run (cache cleared first), and checks that warm runs make no
-// network call at all.
-func BenchmarkExecWarmCache(b *testing.B) {
-	bin := buildRolehop(b)
-	rec, err := mototest.NewRecorder(moto.URL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { rec.Close() })
-	env := benchEnv(b.TempDir(), rec.URL)
-	rolehop := func(args ...string) *exec.Cmd {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = env
-		return cmd
-	}
-	run := []string{"exec", "--iam-role", "arn:aws:iam::111111111111:role/bench", "--", "true"}
-	var bare, warm, cold time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		bare += timeRun(b, exec.Command("true"), nil)
-		timeRun(b, rolehop("cache", "clear"), nil)
-		cold += timeRun(b, rolehop(run...), nil)
-		before := len(rec.Calls())
-		warm += timeRun(b, rolehop(run...), nil)
-		if n := len(rec.Calls()) - before; n != 0 {
-			b.Fatalf("a warm run made %d STS calls", n)
-		}
-	}
-	n := float64(b.N)
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / n }
-	b.ReportMetric(ms(bare), "true-ms")
-	b.ReportMetric(ms(warm), "warm-ms")
-	b.ReportMetric(ms(cold), "cold-ms")
-	b.ReportMetric(float64(warm)/float64(bare), "warm/true")
-	b.ReportMetric(float64(cold)/float64(warm), "cold/warm")
 }
 
 // BenchmarkColdStart20 starts 20 rolehop processes together with a cold cache and reports the

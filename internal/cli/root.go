@@ -3,9 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
-	"github.com/rolehop/rolehop/internal/source"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +14,7 @@ import (
 	"github.com/rolehop/rolehop/internal/awsenv"
 	"github.com/rolehop/rolehop/internal/chain"
 	"github.com/rolehop/rolehop/internal/settings"
+	"github.com/rolehop/rolehop/internal/source"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -38,8 +40,17 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 	}
 	root.PersistentFlags().BoolVar(&a.debug, "debug", false, "log settings and STS calls to stderr (never secrets) [env ROLEHOP_LOG=debug]")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(a.execCmd(), a.envCmd(), a.whoamiCmd(), a.configCmd(), a.credentialsCmd(), a.cacheCmd(), a.profilesCmd(), a.credentialProcessCmd(), a.trustCmd(), a.loginCmd(), a.logoutCmd(), a.ssoCmd(), a.versionCmd())
-	root.InitDefaultCompletionCmd()
+	commands := a.commands()
+	if build, ok := commands[a.named()]; ok {
+		// Only the command that runs is made: the others' flags and help cost every start
+		// a fraction of a millisecond for nothing.
+		root.AddCommand(build())
+	} else {
+		for _, name := range slices.Sorted(maps.Keys(commands)) {
+			root.AddCommand(commands[name]())
+		}
+		root.InitDefaultCompletionCmd()
+	}
 	a.addCompletions(root)
 	// Every Use line already says where the options go.
 	var quiet func(*cobra.Command)
@@ -59,6 +70,32 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 		}
 	}
 	return root
+}
+
+// commands are rolehop's commands by name, each made by its function.
+func (a *app) commands() map[string]func() *cobra.Command {
+	return map[string]func() *cobra.Command{
+		"exec": a.execCmd, "env": a.envCmd, "whoami": a.whoamiCmd, "config": a.configCmd,
+		"credentials": a.credentialsCmd, "cache": a.cacheCmd, "profiles": a.profilesCmd,
+		"credential-process": a.credentialProcessCmd, "trust": a.trustCmd, "login": a.loginCmd,
+		"logout": a.logoutCmd, "sso": a.ssoCmd, "version": a.versionCmd,
+	}
+}
+
+// named returns the command the arguments name: the first one that is not a flag of the
+// root (its only one is --debug, which takes no value). Help, completion and an unknown
+// command get "", and so every command.
+func (a *app) named() string {
+	for _, arg := range a.sys.Args {
+		if arg == "--debug" {
+			continue
+		}
+		if strings.HasPrefix(arg, "-") {
+			return ""
+		}
+		return arg
+	}
+	return ""
 }
 
 // setup prepares the logger before any command runs. ROLEHOP_LOG=info is the level without
