@@ -30,11 +30,13 @@ lint:
 demo: build
 	bash scripts/demo.sh $(BIN)
 
-# Startup cost of `rolehop exec -- true` beside bare `true` and a bare STS call, with peak RSS;
-# a warm cache beside a cold one; 20 processes starting together with a cold cache.
+# One table, side by side: a Go hello world, the floor (a Go program that runs true), rolehop
+# version, warm and cold exec and warm credential-process with the file and kernel keyrings,
+# with ratios to the floor and peak RSS; then 20 processes starting together with a cold cache,
+# and the credential endpoint under load.
 bench:
 	@command -v wrk >/dev/null || echo "bench: wrk is not installed (apt-get install wrk); the endpoint load test falls back to a Go load generator"
-	$(GO) test -run '^$$' -bench 'Exec|ColdStart' -benchtime 100x -count 1 ./cmd/rolehop
+	$(GO) test -run '^$$' -bench 'Startup|ColdStart' -benchtime 50x -count 1 ./cmd/rolehop
 	$(GO) test -run '^$$' -bench 'ServerLoad' -benchtime 2x -count 1 ./cmd/rolehop
 
 # Fuzz each target for a while (the seed corpora also run in `make test`).
@@ -42,6 +44,7 @@ FUZZTIME ?= 20s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/configfile
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDuration$$' -fuzztime $(FUZZTIME) ./internal/plan
+	$(GO) test -run '^$$' -fuzz '^FuzzCharChecks$$' -fuzztime $(FUZZTIME) ./internal/plan
 	$(GO) test -run '^$$' -fuzz '^FuzzSH$$' -fuzztime $(FUZZTIME) ./internal/shellenv
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/authprovider
 

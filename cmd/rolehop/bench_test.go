@@ -24,7 +24,8 @@ import (
 
 // BenchmarkStartup measures, interleaved in one run so that the machine's load falls on every
 // row alike, the wall time and peak RSS of: a Go hello world and a minimal Go program that runs
-// `true` (the floor every exec is compared with), `rolehop version`, and for the encrypted file
+// `true` (the floor every exec is compared with), the same program linking every package
+// rolehop links (testdata/linkfloor: their init alone), `rolehop version`, and for the encrypted file
 // keyring and the kernel keyring a warm `rolehop exec -- true` (a cache hit: no STS call) with
 // keys from the environment and with stored keys, a warm `credential-process`, and a cold exec
 // (an empty cache: one AssumeRole), beside one AssumeRole round trip made in-process. It logs a
@@ -37,6 +38,12 @@ func BenchmarkStartup(b *testing.B) {
 	if cmd.Run() != nil {
 		os.Exit(1)
 	}`)
+	linked := filepath.Join(b.TempDir(), "linkfloor")
+	build := exec.Command("go", "build", "-trimpath", "-o", linked, "./testdata/linkfloor")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build linkfloor: %v\n%s", err, out)
+	}
 	// The peak RSS a parent reads from wait4 includes its own at the fork, so each row's is
 	// read by a small program that runs it once: its own few MiB are a floor under the figure.
 	peak := buildProgram(b, "peakrss", `cmd := exec.Command(os.Args[1], os.Args[2:]...)
@@ -92,6 +99,7 @@ func BenchmarkStartup(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		t.run(b, "Go hello world", nil, hello)
 		t.run(b, "floor: Go program running true", nil, floor)
+		t.run(b, "the floor, linking rolehop's packages", nil, linked)
 		t.run(b, "rolehop version", nil, bin, "version")
 		before := len(rec.Calls())
 		start := time.Now()

@@ -1,6 +1,7 @@
 package secretstore
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 
@@ -19,11 +20,16 @@ func openKeyctl(cfg keyring.Config) (*Store, error) {
 	if err != nil {
 		return nil, errOpen
 	}
-	if _, err := kr.Keys(); err != nil {
+	// One search, whatever the number of items (listing them would describe each): a keyring
+	// this process may not search answers EACCES, not ENOKEY.
+	if _, err := kr.Get(probeKey); err != nil && !errors.Is(err, keyring.ErrKeyNotFound) {
 		return nil, fmt.Errorf("the kernel keyring cannot be read: %w", err)
 	}
 	return &Store{name: string(keyring.KeyCtlBackend), kr: keyctlBackend{kr}}, nil
 }
+
+// probeKey is a key no item has (Set refuses it: keys start with a letter or digit).
+const probeKey = ".probe"
 
 // keyctlBackend is keyring's keyctl backend, which creates keys and keyrings with the
 // permissions of keyctlPerm by adding them to the session keyring first. Linux keeps the
