@@ -116,6 +116,7 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 		return nil, profileError(p, err)
 	}
 	cfg.HTTPClient = limitBodies(cfg.HTTPClient, maxResponseBody)
+	cfg.APIOptions = append(cfg.APIOptions, recordAttempts)
 	c := &Chain{cfg: cfg, region: cfg.Region, log: o.Log, cache: o.Cache, timeout: o.STSTimeout}
 	if p.Region == "" && cfg.Region != "" {
 		// The region came from the profile: check it as a setting, and against the roles'
