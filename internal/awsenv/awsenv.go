@@ -160,6 +160,19 @@ func ForServer(url, token, region string) Environment {
 	return e
 }
 
+// IdentityVar tells the command who it is, for a shell prompt: ACCOUNT/NAME of the role.
+const IdentityVar = "ROLEHOP_IDENTITY"
+
+// SetIdentity sets IdentityVar to name, or removes it when name is "": an inherited value, from
+// a rolehop further up, would name an identity the command no longer has.
+func (e *Environment) SetIdentity(name string) {
+	if name == "" {
+		e.Unset = append(e.Unset, IdentityVar)
+		return
+	}
+	e.Set = append(e.Set, shellenv.Var{Name: IdentityVar, Value: name})
+}
+
 // UseSharedFiles points the command at other AWS shared config and credentials files.
 func (e *Environment) UseSharedFiles(config, credentials string) {
 	e.Set = append(e.Set,

@@ -171,3 +171,19 @@ func TestCheckProviderVar(t *testing.T) {
 		}
 	}
 }
+
+func TestSetIdentity(t *testing.T) {
+	env := []string{"ROLEHOP_IDENTITY=999999999999/outer", "PATH=/bin"}
+	e := For(aws.Credentials{AccessKeyID: "a", SecretAccessKey: "b"}, "")
+	e.SetIdentity("111111111111/deploy")
+	want := []string{"PATH=/bin", "AWS_ACCESS_KEY_ID=a", "AWS_SECRET_ACCESS_KEY=b", "ROLEHOP_IDENTITY=111111111111/deploy"}
+	if got := e.Apply(env); !slices.Equal(got, want) {
+		t.Errorf("with a name: got  %q\nwant %q", got, want)
+	}
+	e = For(aws.Credentials{AccessKeyID: "a", SecretAccessKey: "b"}, "")
+	e.SetIdentity("")
+	want = []string{"PATH=/bin", "AWS_ACCESS_KEY_ID=a", "AWS_SECRET_ACCESS_KEY=b"}
+	if got := e.Apply(env); !slices.Equal(got, want) {
+		t.Errorf("without a name: got  %q\nwant %q", got, want)
+	}
+}

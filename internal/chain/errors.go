@@ -79,6 +79,8 @@ func (e *tokenError) Unwrap() error { return e.err }
 type timeoutError struct {
 	after time.Duration
 	err   error
+	// last is the last error an attempt got that was not a timeout; nil when none answered.
+	last error
 }
 
 func (e *timeoutError) Error() string { return e.err.Error() }
@@ -98,6 +100,9 @@ func describe(err error, hide []string) string {
 		return re.Error()
 	}
 	var to *timeoutError
+	if errors.As(err, &to) && to.last != nil {
+		return fmt.Sprintf("no credentials from STS within %s, retries included (--sts-timeout); last error: %s", display.Duration(to.after), describe(to.last, hide))
+	}
 	if errors.As(err, &to) {
 		last := "no answer"
 		if d := describe(to.err, hide); !strings.Contains(d, "context deadline exceeded") {

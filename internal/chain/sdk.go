@@ -96,6 +96,7 @@ func (s *sdkConfig) loadNow(ctx context.Context) (aws.Config, error) {
 		return aws.Config{}, &wholeError{profileError(s.profile, s.profileOrigin, err)}
 	}
 	cfg.HTTPClient = limitBodies(cfg.HTTPClient, maxResponseBody)
+	cfg.APIOptions = append(cfg.APIOptions, recordAttempts)
 	return cfg, nil
 }
 

@@ -79,9 +79,10 @@ func (c *stsCall) do(ctx context.Context, call func(ctx context.Context, code st
 	start := time.Now()
 	callCtx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	callCtx, tries := withAttempts(callCtx)
 	creds, err := call(callCtx, code)
 	if err != nil && callCtx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
-		err = &timeoutError{after: c.timeout, err: err}
+		err = &timeoutError{after: c.timeout, err: err, last: tries.lastError()}
 	}
 	c.log.Debug("sts call", append([]any{"step", c.label, "api", c.api, "latency", time.Since(start).Round(time.Microsecond), "ok", err == nil}, c.attrs...)...)
 	if err == nil {

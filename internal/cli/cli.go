@@ -10,6 +10,7 @@ import (
 	"log/slog"
 
 	"github.com/rolehop/rolehop/internal/display"
+	"github.com/rolehop/rolehop/internal/settings"
 )
 
 // Exit statuses rolehop's own commands return. exec also passes on the command's status and
@@ -93,7 +94,8 @@ func Main(ctx context.Context, sys System) int {
 	}
 	code := ExitError
 	var ue *usageError
-	if errors.As(err, &ue) {
+	var settingsUsage *settings.UsageError
+	if errors.As(err, &ue) || errors.As(err, &settingsUsage) {
 		code = ExitUsage
 		err = fmt.Errorf("%w; see '%s --help'", err, cmd.CommandPath())
 	}

@@ -21,9 +21,10 @@ func (a *app) configCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "config [options]",
 		Short: "Show every setting, where it came from, and the chain of roles",
-		Long: `Show every resolved setting with its value and where it came from (a flag, an environment
-variable, a rolehop.hcl line, or the default), the rolehop.hcl files read, and the chain of STS
-calls the settings make. Secrets are redacted. No credentials are fetched.`,
+		Long: `Show every setting, one per row, with its value and where it came from (a flag, an
+environment variable, a rolehop.hcl line, or the default) and every flag and variable that sets
+it; then the rolehop.hcl files read, and the chain of STS calls the settings make. Secrets are
+redacted. No credentials are fetched.`,
 		Example: `  rolehop config
   rolehop config --iam-role arn:aws:iam::111111111111:role/deploy --duration 2h
   rolehop config --output json`,
@@ -54,9 +55,28 @@ type setRow struct {
 	Value  string `json:"value"`
 	Source string `json:"source"`
 	Flag   string `json:"flag"`
-	Env    string `json:"env,omitempty"`
+	// Env is the first of Envs.
+	Env string `json:"env,omitempty"`
+	// Aliases are the other names of the flag that help shows; Envs every variable that sets
+	// the setting, in order of preference.
+	Aliases []string `json:"aliases,omitempty"`
+	Envs    []string `json:"envs"`
+	// execOnly is set for a setting whose flag only exec has.
+	execOnly bool
 }
 
+// setWith lists every name that sets the row's setting on the command line and in the
+// environment.
+func (r setRow) setWith() string {
+	flag := r.Flag
+	if r.execOnly {
+		flag += " (exec)"
+	}
+	names := append([]string{flag}, r.Aliases...)
+	return strings.Join(append(names, r.Envs...), ", ")
+}
+
+// rows are the settings `rolehop config` shows, one each, in the table's order.
 func rows(res *settings.Result) []setRow {
 	byKey := map[string]settings.Entry{}
 	for _, e := range res.Entries {
@@ -68,7 +88,10 @@ func rows(res *settings.Result) []setRow {
 		if !ok {
 			continue
 		}
-		r := setRow{Name: s.Key, Value: e.Value, Source: e.Source.String(), Flag: "--" + s.Flag}
+		r := setRow{Name: s.Key, Value: e.Value, Source: e.Source.String(), Flag: "--" + s.Flag, Envs: s.Env, execOnly: s.ExecOnly}
+		for _, a := range s.Aliases {
+			r.Aliases = append(r.Aliases, "--"+a)
+		}
 		if len(s.Env) > 0 {
 			r.Env = s.Env[0]
 		}
@@ -92,11 +115,7 @@ func writeConfigText(w io.Writer, res *settings.Result, notes []string, ssoBase 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SETTING\tVALUE\tSOURCE\tSET WITH")
 	for _, r := range rows(res) {
-		with := r.Flag
-		if r.Env != "" {
-			with += ", " + r.Env
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, r.Value, r.Source, with)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, r.Value, r.Source, r.setWith())
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/rolehop/rolehop/internal/display"
@@ -25,24 +26,38 @@ credentials with --credentials NAME.`,
   rolehop credentials remove work`,
 		Args: noArgs,
 	}
-	var fromEnv bool
+	var fromEnv, force bool
 	add := storeCommand(&cobra.Command{
 		Use:   "add [options] NAME",
 		Short: "Store long-term keys under NAME (asked on the terminal, or --from-env)",
+		Long: `Store long-term keys under NAME, asked on the terminal (hidden) or read from
+AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with --from-env. Keys already stored under NAME are
+replaced only when you say so on the terminal, or with --force.`,
 		Example: `  rolehop credentials add work
-  rolehop credentials add ci --from-env`,
+  rolehop credentials add ci --from-env --force`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := secretstore.ValidName(args[0]); err != nil {
 				return &usageError{err}
 			}
-			creds, err := a.readKeys(fromEnv)
-			if err != nil {
-				return err
+			var creds secretstore.Credentials
+			var err error
+			if fromEnv {
+				if creds, err = a.readKeys(true); err != nil {
+					return err
+				}
 			}
 			store, err := a.storeFor(cmd)
 			if err != nil {
 				return err
+			}
+			if err := mayReplace(store, args[0], force); err != nil {
+				return err
+			}
+			if !fromEnv {
+				if creds, err = a.readKeys(false); err != nil {
+					return err
+				}
 			}
 			if err := store.AddCredentials(args[0], creds); err != nil {
 				return err
@@ -52,6 +67,7 @@ credentials with --credentials NAME.`,
 		},
 	})
 	add.Flags().BoolVar(&fromEnv, "from-env", false, "read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead of asking")
+	add.Flags().BoolVar(&force, "force", false, "replace keys already stored under NAME without asking")
 	list := storeCommand(&cobra.Command{
 		Use:     "list [options]",
 		Short:   "List stored keys (names and the end of each key ID; never a secret)",
@@ -93,6 +109,31 @@ credentials with --credentials NAME.`,
 	})
 	c.AddCommand(add, list, remove)
 	return c
+}
+
+// mayReplace says whether keys may be stored under name: none are stored there yet, force says
+// to replace them, or the user agrees on the terminal. It asks before the keys are typed.
+func mayReplace(store *secretstore.Store, name string, force bool) error {
+	old, err := store.Credentials(name)
+	if errors.Is(err, secretstore.ErrNotFound) || force {
+		return nil
+	}
+	what := fmt.Sprintf("credentials %q are already stored", name)
+	if err == nil {
+		// Damaged keys have no key ID to show, and may be replaced all the same.
+		what += " (" + display.KeyID(old.AccessKeyID) + ")"
+	}
+	answer, err := tty.Ask("", what+"; replace them? [y/N] ")
+	if errors.Is(err, tty.ErrNoTerminal) {
+		return fmt.Errorf("%s; add --force to replace them", what)
+	}
+	if err != nil {
+		return err
+	}
+	if a := strings.ToLower(answer); a != "y" && a != "yes" {
+		return fmt.Errorf("credentials %q not replaced", name)
+	}
+	return nil
 }
 
 // readKeys reads long-term keys from the environment or the terminal, never from arguments.

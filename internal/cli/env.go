@@ -10,6 +10,7 @@ import (
 
 	"github.com/rolehop/rolehop/internal/authprovider"
 	"github.com/rolehop/rolehop/internal/awsenv"
+	"github.com/rolehop/rolehop/internal/settings/spec"
 	"github.com/rolehop/rolehop/internal/shellenv"
 	"github.com/spf13/cobra"
 )
@@ -31,6 +32,32 @@ func writeTerragrunt(w io.Writer, s *session, e awsenv.Environment) error {
 	}
 	creds := authprovider.Credentials{AccessKeyID: s.creds.AccessKeyID, SecretAccessKey: s.creds.SecretAccessKey, SessionToken: s.creds.SessionToken}
 	return authprovider.Write(w, creds, envs)
+}
+
+// terragruntRoleWarning says, when Terragrunt's own role variables are set, that rolehop as its
+// auth provider is not the only one to assume a role: Terragrunt assumes that role with the
+// credentials rolehop prints, and rolehop reads the same variables before any rolehop.hcl, so
+// the role each folder's file names is not used. "" when none is set.
+func terragruntRoleWarning(lookupEnv func(string) (string, bool)) string {
+	var set []string
+	for _, s := range spec.Settings() {
+		if s.Key != spec.KeyIAMRole {
+			continue
+		}
+		for _, name := range s.Env {
+			v, _ := lookupEnv(name)
+			if !strings.HasPrefix(name, "ROLEHOP_") && strings.TrimSpace(v) != "" {
+				set = append(set, name)
+			}
+		}
+	}
+	switch len(set) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("env %s is set: Terragrunt assumes that role too, with the credentials rolehop prints, and rolehop reads it before any rolehop.hcl, whose iam_role is then overridden; unset it and let rolehop choose the role", set[0])
+	}
+	return fmt.Sprintf("env %s are set: Terragrunt assumes that role too, with the credentials rolehop prints, and rolehop reads them before any rolehop.hcl, whose iam_role is then overridden; unset them and let rolehop choose the role", strings.Join(set, " and "))
 }
 
 func (a *app) envCmd() *cobra.Command {
@@ -77,6 +104,9 @@ func (a *app) env(ctx context.Context, in envInput) error {
 	}
 	e := s.environment()
 	if in.format == formatTerragrunt {
+		if w := terragruntRoleWarning(a.sys.LookupEnv); w != "" {
+			fmt.Fprintln(a.sys.Stderr, "rolehop: warning: "+w)
+		}
 		return writeTerragrunt(a.sys.Stdout, s, e)
 	}
 	return shellenv.Write(a.sys.Stdout, f, e.Set, e.Unset)

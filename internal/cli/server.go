@@ -23,6 +23,7 @@ func (a *app) execServer(ctx context.Context, s *session, argv []string) error {
 	defer srv.Close()
 	e := awsenv.ForServer(srv.URL(), srv.Token(), s.src.Region())
 	e.Extend(s.src.Envs())
+	e.SetIdentity(s.src.IdentityName())
 	files, cleanup, err := a.sharedFilesWithoutIdentity()
 	if err != nil {
 		return err

@@ -302,3 +302,17 @@ func (p *Plan) STSRegion() string {
 	}
 	return DefaultRegion("aws")
 }
+
+// IdentityName names the identity at the end of p for a shell prompt: ACCOUNT/NAME of the last
+// role, else of the IAM Identity Center role the base credentials come from. It is "" when the
+// base credentials are handed over as they are: only an STS call could tell whose they are.
+func (p *Plan) IdentityName() string {
+	switch {
+	case len(p.Hops) > 0:
+		r := p.Hops[len(p.Hops)-1].Role
+		return r.Account + "/" + r.Name
+	case p.SSO != nil:
+		return p.SSO.AccountID + "/" + p.SSO.RoleName
+	}
+	return ""
+}

@@ -287,3 +287,31 @@ func TestSTSRegion(t *testing.T) {
 		}
 	}
 }
+
+func TestIdentityName(t *testing.T) {
+	role := func(arn string) Hop {
+		r, err := ParseRoleARN(arn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Hop{Role: r}
+	}
+	sso := &SSO{Session: "corp", AccountID: "333333333333", RoleName: "Developer"}
+	for _, tt := range []struct {
+		name string
+		plan Plan
+		want string
+	}{
+		{"one role", Plan{Hops: []Hop{role("arn:aws:iam::111111111111:role/deploy")}}, "111111111111/deploy"},
+		{"a role's path is left out", Plan{Hops: []Hop{role("arn:aws:iam::111111111111:role/teams/platform/deploy")}}, "111111111111/deploy"},
+		{"the last role of a chain", Plan{Hops: []Hop{role("arn:aws:iam::222222222222:role/hub"), role("arn:aws-cn:iam::111111111111:role/deploy")}}, "111111111111/deploy"},
+		{"a role on top of IAM Identity Center", Plan{SSO: sso, Hops: []Hop{role("arn:aws:iam::111111111111:role/deploy")}}, "111111111111/deploy"},
+		{"IAM Identity Center alone", Plan{SSO: sso}, "333333333333/Developer"},
+		{"base credentials as they are", Plan{Profile: "dev"}, ""},
+		{"stored keys", Plan{StoredCredentials: "work"}, ""},
+	} {
+		if got := tt.plan.IdentityName(); got != tt.want {
+			t.Errorf("%s: IdentityName() = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -116,14 +116,14 @@ func TestDefaultsFromTable(t *testing.T) {
 			t.Errorf("%s = %s, want the table's default %s", key, got, want)
 		}
 	}
-	for _, key := range []string{spec.KeyDuration, spec.KeyAuthProviderTimeout, spec.KeyMinTTL, spec.KeySTSTimeout} {
+	for _, key := range []string{spec.KeyDuration, spec.KeyAuthProviderTimeout, spec.KeyMFASessionDuration, spec.KeyMinTTL, spec.KeySTSTimeout} {
 		e := entry(t, res, key)
 		if want := display.Duration(table[key].Default.Duration); e.Value != want || e.Source.Explicit() || e.Source.String() != "default" {
 			t.Errorf("rolehop config shows %s = %q from %q, want %q from default", key, e.Value, e.Source, want)
 		}
 	}
-	if e := entry(t, res, spec.KeyMFAOnAssume); e.Value != "MFA session (GetSessionToken) for 12h" {
-		t.Errorf("rolehop config shows %s = %q, want the MFA session of the default 12h", spec.KeyMFAOnAssume, e.Value)
+	if e := entry(t, res, spec.KeyMFAOnAssume); e.Value != "false" || e.Source.String() != "default" {
+		t.Errorf("rolehop config shows %s = %q from %q, want false from default", spec.KeyMFAOnAssume, e.Value, e.Source)
 	}
 }
 

@@ -2,6 +2,7 @@ package settings
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/rolehop/rolehop/internal/display"
@@ -66,11 +67,8 @@ func (r *resolver) mfa(p *plan.Plan) error {
 		p.Hops[0].Origin[plan.FieldMFASerial] = onSrc
 	}
 	p.MFA = m
-	how := "MFA session (GetSessionToken) for " + display.Duration(m.SessionDuration)
-	if onAssume {
-		how = "code sent on the first AssumeRole"
-	}
-	r.show(spec.KeyMFAOnAssume, how, onSrc)
+	r.show(spec.KeyMFASessionDuration, display.Duration(m.SessionDuration), r.mfaDuration)
+	r.show(spec.KeyMFAOnAssume, strconv.FormatBool(onAssume), onSrc)
 	return nil
 }
 

@@ -5,10 +5,12 @@
 package settings
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -113,7 +115,7 @@ func newResolver(in Inputs) *resolver {
 // name the source of the offending value.
 func Resolve(in Inputs) (*Result, error) {
 	r := newResolver(in)
-	if err := r.loadFile(); err != nil {
+	if err := r.start(); err != nil {
 		return nil, err
 	}
 	r.trustFiles()
@@ -121,6 +123,15 @@ func Resolve(in Inputs) (*Result, error) {
 		return nil, err
 	}
 	return r.res, nil
+}
+
+// start checks the command line, then reads the rolehop.hcl files: what every resolution begins
+// with.
+func (r *resolver) start() error {
+	if err := checkFlags(r.in.Flags); err != nil {
+		return err
+	}
+	return r.loadFile()
 }
 
 func (r *resolver) loadFile() error {
@@ -147,8 +158,23 @@ func (r *resolver) loadFile() error {
 	return nil
 }
 
-// lookup returns the strongest value of a single-valued setting.
+// lookup returns the strongest value of a single-valued setting. A program named in a
+// rolehop.hcl is taken only from a trusted file, and found beside it.
 func (r *resolver) lookup(key string) (value, error) {
+	v, pos, err := r.find(key)
+	if err != nil || pos.File == "" || !r.specs[key].RunsProgram {
+		return v, err
+	}
+	if err := r.checkTrusted(key, pos); err != nil {
+		return value{}, err
+	}
+	v.raw = besideFile(v.raw, pos.Dir())
+	return v, nil
+}
+
+// find returns the strongest value of a single-valued setting, and its position when a
+// rolehop.hcl gives it, whether that file may name a program or not.
+func (r *resolver) find(key string) (value, configfile.Pos, error) {
 	s := r.specs[key]
 	if f := r.in.Flags.Lookup(s.Flag); f != nil && f.Changed {
 		v := f.Value.String()
@@ -157,31 +183,25 @@ func (r *resolver) lookup(key string) (value, error) {
 			v = vals[len(vals)-1]
 		}
 		if strings.TrimSpace(v) == "" {
-			return value{}, fmt.Errorf("flag --%s: value is empty; give a value or leave the flag out", s.Flag)
+			return value{}, configfile.Pos{}, fmt.Errorf("flag --%s: value is empty; give a value or leave the flag out", s.Flag)
 		}
-		return value{raw: v, src: plan.Origin{Layer: plan.FromFlag, Name: "--" + s.Flag}, set: true}, nil
+		return value{raw: v, src: plan.Origin{Layer: plan.FromFlag, Name: "--" + s.Flag}, set: true}, configfile.Pos{}, nil
 	}
 	for _, name := range s.Env {
 		if v, ok := r.in.LookupEnv(name); ok && strings.TrimSpace(v) != "" {
-			return value{raw: v, src: plan.Origin{Layer: plan.FromEnv, Name: name}, set: true}, nil
+			return value{raw: v, src: plan.Origin{Layer: plan.FromEnv, Name: name}, set: true}, configfile.Pos{}, nil
 		}
 	}
 	if s.InFile && r.file != nil {
 		v, pos, ok, err := r.file.String(key)
 		if err != nil {
-			return value{}, err
+			return value{}, configfile.Pos{}, err
 		}
 		if ok && strings.TrimSpace(v) != "" {
-			if s.RunsProgram {
-				if err := r.checkTrusted(key, pos); err != nil {
-					return value{}, err
-				}
-				v = besideFile(v, pos.Dir())
-			}
-			return value{raw: v, src: r.fileSource(pos), set: true}, nil
+			return value{raw: v, src: r.fileSource(pos), set: true}, pos, nil
 		}
 	}
-	return value{}, nil
+	return value{}, configfile.Pos{}, nil
 }
 
 // besideFile makes a program that a rolehop.hcl names by a relative path (./auth.sh,
@@ -200,6 +220,47 @@ func besideFile(line, dir string) string {
 
 func (r *resolver) show(key, v string, src plan.Origin) {
 	r.res.Entries = append(r.res.Entries, Entry{Key: key, Value: v, Source: src})
+}
+
+// showUnused gives the settings the plan did not use a row each too, so that `rolehop config`
+// lists every setting whatever applies, and then orders the rows as the table does. A value
+// given but not used shows as it is (a secret redacted), else the default.
+func (r *resolver) showUnused() {
+	shown := map[string]bool{}
+	for _, e := range r.res.Entries {
+		shown[e.Key] = true
+	}
+	for _, s := range spec.Settings() {
+		if !shown[s.Key] {
+			v, src := r.unusedValue(s)
+			r.show(s.Key, v, src)
+		}
+	}
+	order := map[string]int{}
+	for i, s := range spec.Settings() {
+		order[s.Key] = i
+	}
+	slices.SortStableFunc(r.res.Entries, func(a, b Entry) int { return cmp.Compare(order[a.Key], order[b.Key]) })
+}
+
+// unusedValue is the row of a setting the plan did not use.
+func (r *resolver) unusedValue(s spec.Setting) (string, plan.Origin) {
+	v, pos, err := r.find(s.Key)
+	switch {
+	case err != nil:
+		return "(not used: " + err.Error() + ")", v.src
+	case v.set && s.Secret:
+		return "<redacted>", v.src
+	case v.set && s.RunsProgram && pos.File != "" && r.checkTrusted(s.Key, pos) != nil:
+		return v.raw + " (not used: " + pos.Display + " is not trusted)", v.src
+	case v.set:
+		return v.raw, v.src
+	case s.Kind == spec.Duration:
+		return display.Duration(s.Default.Duration), v.src
+	case s.Kind == spec.Bool:
+		return "false", v.src
+	}
+	return orNone(s.Default.Text, "(none)"), v.src
 }
 
 // globals are the per-hop settings given once for every hop that does not set its own.
@@ -270,6 +331,7 @@ func (r *resolver) build() error {
 	r.show(spec.KeySessionName, g.sessionName.raw, g.sessionName.src)
 	r.show(spec.KeyDuration, g.duration.raw, g.duration.src)
 	r.show(spec.KeyExternalID, orNone(g.externalID.raw, "(none)"), g.externalID.src)
+	r.showUnused()
 	if err := p.Check(); err != nil {
 		return err
 	}

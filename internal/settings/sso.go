@@ -82,7 +82,7 @@ func checkAccount(id string) error {
 // neither sets one. It returns the store settings too.
 func ResolveSSOSession(in Inputs) (string, Store, error) {
 	r := newResolver(in)
-	if err := r.loadFile(); err != nil {
+	if err := r.start(); err != nil {
 		return "", Store{}, err
 	}
 	if err := r.store(); err != nil {

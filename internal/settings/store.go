@@ -108,7 +108,7 @@ func (r *resolver) checkMinTTL(p *plan.Plan) error {
 // store (credentials, cache) and need nothing else.
 func ResolveStore(in Inputs) (Store, error) {
 	r := newResolver(in)
-	if err := r.loadFile(); err != nil {
+	if err := r.start(); err != nil {
 		return Store{}, err
 	}
 	if err := r.store(); err != nil {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rolehop/rolehop/internal/settings/spec"
+	"github.com/rolehop/rolehop/internal/mfa"
 	"github.com/rolehop/rolehop/internal/trust"
 	"github.com/spf13/pflag"
 )
@@ -166,21 +166,12 @@ func programOf(res *Result) string {
 	case p.AuthProvider != nil:
 		return p.AuthProvider.Command
 	case p.Codes != nil:
-		if e := entryOf(res, spec.KeyMFATokenCmd); e != nil {
-			return "mfa command " + e.Value
+		if c, ok := p.Codes.(mfa.Command); ok {
+			return "mfa command " + c.Line
 		}
 		return "mfa code"
 	}
 	return ""
-}
-
-func entryOf(res *Result, key string) *Entry {
-	for i := range res.Entries {
-		if res.Entries[i].Key == key {
-			return &res.Entries[i]
-		}
-	}
-	return nil
 }
 
 // TestFileVerdicts shows that every file read gets its verdict, asked once with the SHA-256 of

@@ -314,3 +314,53 @@ func TestDotenvRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestFishStatus sources fish output after a failing command and checks that $status is 0
+// afterwards, whether the variables to erase were set or not: `rolehop env --format fish |
+// source; and terraform plan` must run terraform. (fish's set -e fails with 4 for a variable
+// that is not set, and its assignments pass on the status they find.)
+func TestFishStatus(t *testing.T) {
+	sh := shells()[len(shells())-1]
+	if sh.format != Fish {
+		t.Fatalf("the last shell is %s, want fish", sh.name)
+	}
+	for _, tc := range []struct {
+		name  string
+		env   []string
+		set   []Var
+		unset []string
+	}{
+		{name: "erase what is not set", unset: []string{"RH_NEVER_SET"}, set: []Var{{Name: "RH_A", Value: "a"}}},
+		{name: "erase what is set", env: []string{"RH_GONE=present"}, unset: []string{"RH_GONE"}, set: []Var{{Name: "RH_A", Value: "a"}}},
+		{name: "erase both", env: []string{"RH_GONE=present"}, unset: []string{"RH_GONE", "RH_NEVER_SET"}},
+		{name: "set after erasing what is not set", unset: []string{"RH_NEVER_SET", "AWS_PROFILE"},
+			set: []Var{{Name: "AWS_ACCESS_KEY_ID", Value: "AKIAEXAMPLE"}, {Name: "AWS_REGION", Value: "eu-west-1"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			requireShell(t, sh)
+			dir := t.TempDir()
+			file := filepath.Join(dir, "rolehop.fish")
+			var out bytes.Buffer
+			if err := Write(&out, Fish, tc.set, tc.unset); err != nil {
+				t.Fatalf("Write: %v", err)
+			}
+			if err := os.WriteFile(file, out.Bytes(), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			t.Cleanup(cancel)
+			// The output is piped to source, as users run it, after a command that failed.
+			script := `false; cat $argv[1] | source; and echo ran; or echo "skipped: status $status"`
+			cmd := exec.CommandContext(ctx, sh.bin, append(sh.args(script), file)...)
+			cmd.Dir = dir
+			cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, tc.env...)
+			got, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("fish: %v\n%s", err, got)
+			}
+			if want := "ran\n"; string(got) != want {
+				t.Errorf("fish printed %q after sourcing\n%s\nwant %q", got, out.String(), want)
+			}
+		})
+	}
+}

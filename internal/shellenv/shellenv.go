@@ -23,7 +23,11 @@ type Format string
 const (
 	// SH is POSIX sh, bash, zsh and dash: export NAME='value' and unset NAME.
 	SH Format = "sh"
-	// Fish is the fish shell: set -gx NAME 'value' and set -e NAME.
+	// Fish is the fish shell: set -gx NAME 'value', and if set -q NAME; set -e NAME; end to
+	// unset. fish's set -e fails (status 4) for a variable that is not set, and its
+	// assignments pass on the status they find, so a bare set -e would leave the sourcing
+	// failed: `rolehop env --format fish | source; and terraform plan` would skip terraform.
+	// Guarded, every unset leaves $status 0.
 	Fish Format = "fish"
 	// PowerShell is Windows PowerShell and pwsh: $Env:NAME = 'value' and
 	// Remove-Item Env:NAME -ErrorAction SilentlyContinue.
@@ -157,7 +161,7 @@ func writeLines(b *bytes.Buffer, f Format, set []Var, unset []string) {
 		case SH:
 			fmt.Fprintf(b, "unset %s\n", name)
 		case Fish:
-			fmt.Fprintf(b, "set -e %s\n", name)
+			fmt.Fprintf(b, "if set -q %s; set -e %s; end\n", name, name)
 		case PowerShell:
 			fmt.Fprintf(b, "Remove-Item Env:%s -ErrorAction SilentlyContinue\n", name)
 		}

@@ -162,8 +162,8 @@ func TestWrite(t *testing.T) {
 		},
 		{
 			name: "fish", f: Fish, set: set, unset: unset,
-			want: "set -e AWS_PROFILE\n" +
-				"set -e _old\n" +
+			want: "if set -q AWS_PROFILE; set -e AWS_PROFILE; end\n" +
+				"if set -q _old; set -e _old; end\n" +
 				"set -gx AWS_ACCESS_KEY_ID 'AKIAEXAMPLE'\n" +
 				"set -gx Q 'it\\'s \\\\ $HOME'\n" +
 				"set -gx SMART '‘a’‚b‛'\n" +

@@ -62,6 +62,7 @@ type Source struct {
 	keys   map[string]aws.Credentials
 	last   *chain.Chain
 	envs   []shellenv.Var
+	name   string
 }
 
 // New returns the source of p's credentials. It fetches nothing.
@@ -103,7 +104,7 @@ func (s *Source) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if err != nil {
 		return aws.Credentials{}, err
 	}
-	s.last, s.envs = ch, nil
+	s.last, s.envs, s.name = ch, nil, p.IdentityName()
 	for _, e := range p.Envs {
 		s.envs = append(s.envs, shellenv.Var{Name: e.Name, Value: e.Value})
 	}
@@ -137,6 +138,14 @@ func (s *Source) Region() string {
 		return ""
 	}
 	return s.last.Region()
+}
+
+// IdentityName names the identity of the last fetch for a shell prompt (plan.IdentityName),
+// with the role an auth provider returned; "" when there is no role, or before the first fetch.
+func (s *Source) IdentityName() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.name
 }
 
 // Envs returns the variables the auth provider asked for, as of the last fetch.

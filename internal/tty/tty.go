@@ -45,6 +45,25 @@ func AskHidden(path, prompt string) (string, error) {
 	return strings.TrimSpace(line), nil
 }
 
+// Ask writes prompt to the terminal at path (Device when empty) and reads a line, shown as it is
+// typed: an answer, not a secret.
+func Ask(path, prompt string) (string, error) {
+	if path == "" {
+		path = Device
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return "", ErrNoTerminal
+	}
+	defer f.Close()
+	fmt.Fprint(f, prompt)
+	line, err := bufio.NewReader(f).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("read from the terminal: %w", err)
+	}
+	return strings.TrimSpace(line), nil
+}
+
 // Interactive reports whether there is a controlling terminal to ask on.
 func Interactive() bool {
 	f, err := os.OpenFile(Device, os.O_RDWR, 0)
