@@ -130,7 +130,10 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 		}
 	}
 	if c.cfg.Region == "" {
+		// No region anywhere: STS is called in the partition's default region, and the command
+		// gets it too, or the AWS CLI and most SDKs would stop at "You must specify a region".
 		c.cfg.Region = p.STSRegion()
+		c.region = c.cfg.Region
 	}
 	if err := c.base(ctx, p, o, envExpires); err != nil {
 		return nil, err
@@ -226,8 +229,8 @@ func (c *Chain) add(s aws.CredentialsProvider, parts []string, desc string) {
 	c.creds = aws.NewCredentialsCache(p)
 }
 
-// Region returns the region known from the settings or the profile, or "" when neither sets
-// one (STS is then called in the partition's default region, which is not handed on).
+// Region returns the region STS is called in, which the command gets too: the settings', else
+// the profile's, else the default region of the first role's partition.
 func (c *Chain) Region() string { return c.region }
 
 // Retrieve returns the credentials at the end of the chain, fetching what is not cached. It
