@@ -93,7 +93,7 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	return nil
 }
 
-// emptyFlag returns a usage error for the first flag given an empty value (--iam-role '',
+// emptyFlag returns a usage error for the first flag given an empty value (--iam-role "",
 // --region=): that is never what was meant, and the layers below the flag must not quietly
 // take its place.
 func emptyFlag(fs *pflag.FlagSet) error {
