@@ -71,6 +71,9 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 // setup prepares the logger before any command runs. ROLEHOP_LOG=info is the level without
 // --debug: only exec --server's refresh messages are logged at it.
 func (a *app) setup(cmd *cobra.Command, _ []string) error {
+	if isCompletion(cmd) {
+		forCompletion(cmd.Root())
+	}
 	if cmd != nil {
 		if err := emptyFlag(cmd.Flags()); err != nil {
 			return err
