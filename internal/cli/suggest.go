@@ -49,6 +49,10 @@ func flagNames(cmd *cobra.Command) []string {
 func unknownCommand(cmd *cobra.Command, word string) error {
 	msg := fmt.Sprintf("unknown command or argument %q for %q", word, cmd.CommandPath())
 	if near := cmd.SuggestionsFor(word); len(near) > 0 {
+		last := len(near) - 1
+		if last > 0 {
+			near = []string{strings.Join(near[:last], ", "), near[last]}
+		}
 		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(near, " or "))
 	}
 	return &usageError{errors.New(msg)}
