@@ -10,6 +10,10 @@ import (
 	"github.com/rolehop/rolehop/internal/cli"
 )
 
+// version is set when the binary is linked (make build: -ldflags "-X main.version=$(git
+// describe)"); the linker can set only a package-level string.
+var version string
+
 func main() {
 	os.Exit(run())
 }
@@ -29,5 +33,6 @@ func run() int {
 		Environ:   os.Environ(),
 		Setenv:    os.Setenv,
 		Dir:       dir,
+		Version:   version,
 	})
 }

@@ -30,7 +30,7 @@ type withMoto struct{ m *testing.M }
 
 func (w withMoto) Run() int {
 	runStoriesSideBySide()
-	return mototest.Run(w.m, []string{"aws", "terraform", "sh", "zsh", "fish"}, func(s *mototest.Server) { moto = s })
+	return mototest.Run(w.m, []string{"aws", "terraform", "sh", "bash", "zsh", "fish"}, func(s *mototest.Server) { moto = s })
 }
 
 // storiesAtOnce is how many stories run at the same time unless -parallel says otherwise.

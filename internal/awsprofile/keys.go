@@ -284,3 +284,19 @@ func Names(o Options) ([]string, error) {
 	}
 	return names, nil
 }
+
+// Region returns the region profile name sets and where it is written, such as
+// "~/.aws/config [profile dev] region", merged from both files as the AWS SDK reads them (the
+// credentials file's value wins). It returns "" when the profile sets none, or when the files
+// cannot be read (the run itself reports that).
+func Region(name string, o Options) (region, where string) {
+	files, err := o.readINI()
+	if err != nil {
+		return "", ""
+	}
+	s := files.section(name)
+	if s == nil || !s.has("region") {
+		return "", ""
+	}
+	return strings.TrimSpace(s.keys["region"]), s.at("region")
+}

@@ -71,7 +71,7 @@ func (c *Chain) fixedParts(identity []string) keyParts {
 // stsParts are the STS region the steps are fetched from, and what the SDK picks the endpoint
 // from (see endpointInputs).
 func (c *Chain) stsParts() []string {
-	return []string{"sts_region=" + c.stsRegion, "sts_endpoint_settings=" + c.endpoint}
+	return []string{"sts_region=" + c.region, "sts_endpoint_settings=" + c.endpoint}
 }
 
 // hopParts are the values that change what a hop returns.

@@ -5,7 +5,6 @@
 package chain
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -31,10 +30,9 @@ import (
 // client.
 type Chain struct {
 	sdk *sdkConfig
-	// region is the region from the settings or the profile, "" when neither sets one.
+	// region is the region from the settings or the profile, else the partition's default:
+	// STS is called in it, and the command gets it.
 	region string
-	// stsRegion is the region STS is called in: region, else the partition's default.
-	stsRegion string
 	// endpoint is what the SDK picks the STS endpoint from (see endpointInputs).
 	endpoint string
 	creds    aws.CredentialsProvider
@@ -117,8 +115,12 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 		}
 		c.region = shared.Region
 	}
-	c.stsRegion = cmp.Or(c.region, p.STSRegion())
-	c.sdk = newSDKConfig(p, c.stsRegion, o)
+	if c.region == "" {
+		// No region anywhere: STS is called in the partition's default region, and the command
+		// gets it too, or the AWS CLI and most SDKs would stop at "You must specify a region".
+		c.region = p.STSRegion()
+	}
+	c.sdk = newSDKConfig(p, c.region, o)
 	if err := c.base(ctx, p, o, envExpires); err != nil {
 		return nil, err
 	}
@@ -222,8 +224,8 @@ func (c *Chain) add(s aws.CredentialsProvider, parts []string, desc string) {
 	c.creds = aws.NewCredentialsCache(p)
 }
 
-// Region returns the region known from the settings or the profile, or "" when neither sets
-// one (STS is then called in the partition's default region, which is not handed on).
+// Region returns the region STS is called in, which the command gets too: the settings', else
+// the profile's, else the default region of the first role's partition.
 func (c *Chain) Region() string { return c.region }
 
 // Retrieve returns the credentials at the end of the chain, fetching what is not cached. It

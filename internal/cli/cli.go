@@ -37,6 +37,9 @@ type System struct {
 	Setenv func(key, value string) error
 	// Dir is the working directory.
 	Dir string
+	// Version is the version the build linked in (make build gives git describe); empty means
+	// the one the go command recorded.
+	Version string
 }
 
 // app carries the System and per-run state to the commands.

@@ -138,8 +138,12 @@ func TestMainExitStatus(t *testing.T) {
 		{[]string{"exec", "--iam-role", deploy, "--", "no-such-program-anywhere"}, 127, "rolehop: "},
 		{[]string{"env", "--iam-role", "deploy"}, ExitError, `rolehop: flag --iam-role: "deploy" is not an ARN`},
 		{[]string{"env", "--format", "xml"}, ExitUsage, `rolehop: unknown format "xml"`},
-		{[]string{"exce"}, ExitUsage, "rolehop: "},
-		{[]string{"env", "--no-such-flag"}, ExitUsage, "rolehop: unknown flag: --no-such-flag"},
+		{[]string{"exce"}, ExitUsage, `rolehop: unknown command or argument "exce" for "rolehop" (did you mean exec?)`},
+		{[]string{"completion", "bsh"}, ExitUsage, `rolehop: unknown command or argument "bsh" for "rolehop completion" (did you mean bash, fish or zsh?)`},
+		{[]string{"env", "--no-such-flag"}, ExitUsage, "rolehop: unknown flag: --no-such-flag; see"},
+		{[]string{"env", "--mfa-seral", "x"}, ExitUsage, "rolehop: unknown flag: --mfa-seral (did you mean --mfa-serial?)"},
+		{[]string{"env", "--iam-role", ""}, ExitUsage, "rolehop: flag --iam-role: value is empty"},
+		{[]string{"exec", "--session-name=", "--", "true"}, ExitExecFailure, "rolehop: flag --session-name: value is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

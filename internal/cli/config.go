@@ -39,10 +39,11 @@ redacted. No credentials are fetched.`,
 			}
 			notes := a.profileNotes(&res.Plan)
 			ssoBase := a.ssoDescription(cmd.Context(), res)
+			region, regionSource := a.commandRegion(&res.Plan)
 			if output == "json" {
-				return writeConfigJSON(a.out(cmd), res, notes, ssoBase)
+				return writeConfigJSON(a.out(cmd), res, notes, ssoBase, region, regionSource)
 			}
-			return writeConfigText(a.out(cmd), res, notes, ssoBase)
+			return writeConfigText(a.out(cmd), res, notes, ssoBase, region, regionSource)
 		},
 	}
 	c.Flags().StringVarP(&output, "output", "o", "text", "output `FORMAT`: text or json")
@@ -110,8 +111,9 @@ func (a *app) profileNotes(p *plan.Plan) []string {
 	return notes
 }
 
-// ssoBase, when not empty, describes an IAM Identity Center base (see ssoDescription).
-func writeConfigText(w io.Writer, res *settings.Result, notes []string, ssoBase string) error {
+// ssoBase, when not empty, describes an IAM Identity Center base (see ssoDescription); region
+// is the one STS is called in and the command gets (see commandRegion).
+func writeConfigText(w io.Writer, res *settings.Result, notes []string, ssoBase, region, regionSource string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SETTING\tVALUE\tSOURCE\tSET WITH")
 	for _, r := range rows(res) {
@@ -159,7 +161,7 @@ func writeConfigText(w io.Writer, res *settings.Result, notes []string, ssoBase 
 	if p.Profile != "" {
 		precedence = "flag, then environment variable, then the nearest rolehop.hcl, then the profile, then default"
 	}
-	fmt.Fprintf(w, "  STS region: %s\n", p.STSRegion())
+	fmt.Fprintf(w, "  region for STS and the command: %s (%s)\n", region, regionSource)
 	for _, n := range notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
@@ -251,7 +253,7 @@ func hopFields(h *plan.Hop) []hopField {
 	return fields
 }
 
-func writeConfigJSON(w io.Writer, res *settings.Result, notes []string, ssoBase string) error {
+func writeConfigJSON(w io.Writer, res *settings.Result, notes []string, ssoBase, region, regionSource string) error {
 	type hopJSON struct {
 		Hop    int               `json:"hop"`
 		API    string            `json:"api"`
@@ -278,9 +280,10 @@ func writeConfigJSON(w io.Writer, res *settings.Result, notes []string, ssoBase 
 		Base         string        `json:"base,omitempty"`
 		AuthProvider *providerJSON `json:"auth_provider,omitempty"`
 		Region       string        `json:"sts_region"`
+		RegionSource string        `json:"region_source"`
 		Chain        []hopJSON     `json:"chain"`
 		Notes        []string      `json:"notes,omitempty"`
-	}{Notes: notes, Files: res.Files, Trust: []trustJSON{}, Settings: rows(res), Profile: res.Plan.Profile, Region: res.Plan.STSRegion(), Chain: []hopJSON{}}
+	}{Notes: notes, Files: res.Files, Trust: []trustJSON{}, Settings: rows(res), Profile: res.Plan.Profile, Region: region, RegionSource: regionSource, Chain: []hopJSON{}}
 	for _, f := range res.Trust {
 		out.Trust = append(out.Trust, trustJSON{File: f.File, Trusted: f.Trusted, Why: f.Why})
 	}

@@ -148,7 +148,7 @@ func (a *app) readKeys(fromEnv bool) (secretstore.Credentials, error) {
 	}
 	id, err := tty.AskHidden("", "AWS access key ID: ")
 	if errors.Is(err, tty.ErrNoTerminal) {
-		return secretstore.Credentials{}, &usageError{errors.New("no terminal to ask for the keys on; use --from-env")}
+		return secretstore.Credentials{}, errors.New("no terminal to ask for the keys on; use --from-env")
 	}
 	if err != nil {
 		return secretstore.Credentials{}, err

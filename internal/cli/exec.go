@@ -15,7 +15,8 @@ func (a *app) execCmd() *cobra.Command {
 		Short: "Run a command with the credentials",
 		Long: `Resolve the credentials, then run COMMAND with them in its environment: AWS_ACCESS_KEY_ID,
 AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (and AWS_SECURITY_TOKEN), AWS_SESSION_EXPIRATION and
-AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION when a region is known, and
+AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION (the region STS was called in:
+--region, else the profile's, else the role partition's default, such as us-east-1), and
 ROLEHOP_IDENTITY (ACCOUNT/ROLE-NAME of the last role, for shell prompts) when there is a role. Every
 inherited variable that could make an AWS SDK pick another identity (AWS_PROFILE,
 AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN, AWS_CONTAINER_CREDENTIALS_*, ...) is removed.

@@ -39,7 +39,7 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 		PersistentPreRunE: a.setup,
 	}
 	root.PersistentFlags().BoolVar(&a.debug, "debug", false, "log settings and STS calls to stderr (never secrets) [env ROLEHOP_LOG=debug]")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.SetFlagErrorFunc(a.flagError)
 	commands := a.commands()
 	if build, ok := commands[a.named()]; ok {
 		// Only the command that runs is made: the others' flags and help cost every start
@@ -52,10 +52,17 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 		root.InitDefaultCompletionCmd()
 	}
 	a.addCompletions(root)
-	// Every Use line already says where the options go.
+	// Every Use line already says where the options go. A word two edits from a subcommand is
+	// taken for a typo of it (see unknownCommand).
 	var quiet func(*cobra.Command)
 	quiet = func(c *cobra.Command) {
 		c.DisableFlagsInUseLine = true
+		c.SuggestionsMinimumDistance = 2
+		if c.HasSubCommands() && !c.Runnable() {
+			// A group such as credentials shows its help, but a word after it that is none of
+			// its subcommands is an error, not the help.
+			c.Args, c.RunE = noArgs, func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		}
 		for _, sub := range c.Commands() {
 			quiet(sub)
 		}
@@ -101,6 +108,14 @@ func (a *app) named() string {
 // setup prepares the logger before any command runs. ROLEHOP_LOG=info is the level without
 // --debug: only exec --server's refresh messages are logged at it.
 func (a *app) setup(cmd *cobra.Command, _ []string) error {
+	if isCompletion(cmd) {
+		forCompletion(cmd.Root())
+	}
+	if cmd != nil {
+		if err := emptyFlag(cmd.Flags()); err != nil {
+			return err
+		}
+	}
 	level, _ := a.sys.LookupEnv("ROLEHOP_LOG")
 	level = strings.TrimSpace(level)
 	if level != "" && !strings.EqualFold(level, "debug") && !strings.EqualFold(level, "info") {
@@ -118,9 +133,28 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	return nil
 }
 
+// emptyFlag returns a usage error for the first flag given an empty value (--iam-role "",
+// --region=): that is never what was meant, and the layers below the flag must not quietly
+// take its place.
+func emptyFlag(fs *pflag.FlagSet) error {
+	var err error
+	fs.Visit(func(f *pflag.Flag) {
+		vals := []string{f.Value.String()}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			vals = sv.GetSlice()
+		}
+		for _, v := range vals {
+			if err == nil && strings.TrimSpace(v) == "" {
+				err = &usageError{fmt.Errorf("flag --%s: value is empty; give a value or leave the flag out", f.Name)}
+			}
+		}
+	})
+	return err
+}
+
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return &usageError{fmt.Errorf("unknown command or argument %q for %q", args[0], cmd.CommandPath())}
+		return unknownCommand(cmd, args[0])
 	}
 	return nil
 }

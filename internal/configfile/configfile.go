@@ -8,12 +8,14 @@
 package configfile
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 
 	"github.com/hashicorp/hcl/v2"
@@ -334,7 +336,7 @@ func (c *Config) parse(path string, src []byte) (*file, error) {
 		if d.Subject != nil {
 			at = d.Subject.Start
 		}
-		return nil, f.errorAt(at, diagMessage(d, nil))
+		return nil, f.errorAt(at, diagMessage(d, nil)+unquotedHint(src, at))
 	}
 	// hclsyntax always produces its own body type.
 	body := hf.Body.(*hclsyntax.Body)
@@ -348,6 +350,24 @@ func (c *Config) parse(path string, src []byte) (*file, error) {
 		}
 	}
 	return f, nil
+}
+
+// bareARN is an attribute whose value is an ARN written without quotes, which HCL reads as an
+// expression and stops at its first colon ("missing newline after argument").
+var bareARN = regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(arn:[^\s"#]+)\s*(?:(?:#|//).*)?$`)
+
+// unquotedHint returns a hint to append to a syntax error on a line that holds an unquoted
+// ARN: how to write it.
+func unquotedHint(src []byte, at hcl.Pos) string {
+	lines := bytes.Split(src, []byte("\n"))
+	if at.Line < 1 || at.Line > len(lines) {
+		return ""
+	}
+	m := bareARN.FindSubmatch(bytes.TrimSuffix(lines[at.Line-1], []byte("\r")))
+	if m == nil {
+		return ""
+	}
+	return fmt.Sprintf("; a string value is written in double quotes: %s = %q", m[1], m[2])
 }
 
 // readError reports a failure to read a config file, naming it.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/kballard/go-shellquote"
 	"github.com/rolehop/rolehop/internal/display"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -67,10 +68,15 @@ func (c *Config) value(f *file, a *hclsyntax.Attribute, spec attrSpec) (value, e
 	out := value{set: true, pos: f.pos(a.NameRange.Start)}
 	ty := v.Type()
 	switch spec.kind {
-	case kindString:
+	case kindString, kindProgram:
 		s, ok := asString(v)
 		if !ok {
 			return fail("must be a string, not %s", describe(v))
+		}
+		if spec.kind == kindProgram {
+			if err := tildeProgram(f, at, spec.name, s); err != nil {
+				return value{}, err
+			}
 		}
 		out.str = s
 	case kindDuration:
@@ -324,6 +330,22 @@ func firstError(diags hcl.Diagnostics) *hcl.Diagnostic {
 		}
 	}
 	return nil
+}
+
+// tildeProgram refuses a command line whose program starts with ~: no shell runs it, so the ~
+// would be taken as a directory of that name. The error names only the program, never the
+// arguments, which may hold a secret.
+func tildeProgram(f *file, at hcl.Pos, name, line string) error {
+	argv, err := shellquote.Split(line)
+	if err != nil || len(argv) == 0 || !strings.HasPrefix(argv[0], "~") {
+		// A line that does not split is reported when the program is run.
+		return nil
+	}
+	fix := "write the path out"
+	if rest, ok := strings.CutPrefix(argv[0], "~/"); ok {
+		fix += fmt.Sprintf(`, or "${get_env("HOME")}/%s"`, rest)
+	}
+	return f.errorAt(at, fmt.Sprintf("%s: the program %s starts with ~, which is not expanded: no shell runs the command; %s", name, argv[0], fix))
 }
 
 // diagMessage describes an hcl diagnostic; errorAt makes it one line. funcs

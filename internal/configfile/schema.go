@@ -33,6 +33,7 @@ const (
 	kindBool                   // true or false
 	kindStringList             // a list of strings
 	kindStringMap              // a map of strings
+	kindProgram                // a string that is a command line rolehop runs
 )
 
 // attrSpec is one row of an attribute table.
@@ -47,7 +48,11 @@ func topLevelAttrs() []attrSpec {
 	attrs := []attrSpec{{attrRoot, kindBool}}
 	for _, s := range spec.Settings() {
 		if s.InFile && s.Key != attrIAMRole {
-			attrs = append(attrs, attrSpec{s.Key, fileKind(s.Kind)})
+			k := fileKind(s.Kind)
+			if s.RunsProgram {
+				k = kindProgram
+			}
+			attrs = append(attrs, attrSpec{s.Key, k})
 		}
 	}
 	return attrs
@@ -116,6 +121,26 @@ func roleAttrNames() []string {
 	return names
 }
 
+// topLevelRenamed are names people bring from the AWS config file, aws-auth and the Terraform
+// provider's assume_role block that rolehop.hcl spells otherwise at the top level, and what to
+// write instead. They are too far from the right name for a "did you mean".
+var topLevelRenamed = map[string]string{
+	attrRoleARN:         `at the top level the role is iam_role = "ARN", or role_arn goes in an assume_role { role_arn = "ARN" } block`,
+	"duration":          "at the top level it is iam_assume_role_duration (duration in an assume_role block)",
+	"duration_seconds":  "at the top level it is iam_assume_role_duration (duration in an assume_role block)",
+	"session_name":      "at the top level it is iam_assume_role_session_name (session_name in an assume_role block)",
+	"role_session_name": "at the top level it is iam_assume_role_session_name (session_name in an assume_role block)",
+	"external_id":       "at the top level it is iam_assume_role_external_id (external_id in an assume_role block)",
+}
+
+// blockRenamed are the AWS config file's names for what an assume_role block, like the
+// Terraform provider's, names otherwise.
+var blockRenamed = map[string]string{
+	"duration_seconds":  `an assume_role block names it duration, as the Terraform provider does: duration = "1h" or 3600`,
+	"role_session_name": "an assume_role block names it session_name, as the Terraform provider does",
+	"serial_number":     "an assume_role block names the MFA device mfa_serial",
+}
+
 // problem is a schema error found while checking a file.
 type problem struct {
 	pos hcl.Pos
@@ -135,6 +160,8 @@ func check(body *hclsyntax.Body, sc schema) *problem {
 		case slices.Contains(topNames, name):
 		case name == blockAssumeRole:
 			add(a.NameRange.Start, "unsupported argument %q; assume_role is a block: write assume_role { %s }", name, roleARNExample)
+		case topLevelRenamed[name] != "":
+			add(a.NameRange.Start, "unsupported argument %q; %s", name, topLevelRenamed[name])
 		default:
 			add(a.NameRange.Start, "unsupported argument %q%s", name, DidYouMean(name, topNames))
 		}
@@ -173,7 +200,11 @@ func checkRoleBlock(b *hclsyntax.Block) []problem {
 	}
 	names := roleAttrNames()
 	for name, a := range b.Body.Attributes {
-		if !slices.Contains(names, name) {
+		switch {
+		case slices.Contains(names, name):
+		case blockRenamed[name] != "":
+			add(a.NameRange.Start, "unsupported argument %q in assume_role block; %s", name, blockRenamed[name])
+		default:
 			add(a.NameRange.Start, "unsupported argument %q in assume_role block%s", name, DidYouMean(name, names))
 		}
 	}
@@ -200,9 +231,19 @@ func checkRoleBlock(b *hclsyntax.Block) []problem {
 
 // DidYouMean returns a hint to append to an error about an unknown name,
 // `; did you mean "NAME"?` with the candidate closest to name, or "" when none
-// is close. Ties go to the alphabetically first candidate so that messages are
-// stable.
+// is close.
 func DidYouMean(name string, candidates []string) string {
+	best := Closest(name, candidates)
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %q?", best)
+}
+
+// Closest returns the candidate closest to name by edit distance, or "" when
+// none is close enough to be a typo of it. Ties go to the alphabetically first
+// candidate so that messages are stable.
+func Closest(name string, candidates []string) string {
 	best, bestDist := "", suggestionLimit
 	for _, c := range candidates {
 		d := levenshtein.Distance(name, c, nil)
@@ -210,8 +251,5 @@ func DidYouMean(name string, candidates []string) string {
 			best, bestDist = c, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %q?", best)
+	return best
 }

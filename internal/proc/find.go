@@ -38,7 +38,7 @@ type StartError struct {
 // permission denied".
 func (e *StartError) Error() string {
 	if errors.Is(e.Err, ErrNotFound) {
-		return "command not found: " + e.Name
+		return "command not found: " + e.Name + e.tildeHint()
 	}
 	return "cannot execute " + e.Name + ": " + e.Err.Error()
 }
@@ -54,11 +54,20 @@ func (e *StartError) Reason() string {
 	var interp *missingInterpreter
 	switch {
 	case errors.Is(e.Err, ErrNotFound):
-		return ErrNotFound.Error()
+		return ErrNotFound.Error() + e.tildeHint()
 	case errors.As(e.Err, &interp):
 		return "cannot execute: its interpreter or dynamic loader was not found"
 	}
 	return "cannot execute: " + e.Err.Error()
+}
+
+// tildeHint explains a program not found whose name starts with ~: a shell would have expanded
+// it to a home directory, and rolehop runs programs without one.
+func (e *StartError) tildeHint() string {
+	if !strings.HasPrefix(e.Name, "~") {
+		return ""
+	}
+	return " (~ is not expanded: no shell runs the command; write the path out)"
 }
 
 // Status returns the exit status a shell reports for the failure: NotFound or CannotExecute.

@@ -102,6 +102,9 @@ func TestStartError(t *testing.T) {
 	}{
 		{&proc.StartError{Name: "terrafrom", Err: proc.ErrNotFound},
 			"command not found: terrafrom", "command not found", proc.NotFound},
+		{&proc.StartError{Name: "~/bin/keys", Err: proc.ErrNotFound},
+			"command not found: ~/bin/keys (~ is not expanded: no shell runs the command; write the path out)",
+			"command not found (~ is not expanded: no shell runs the command; write the path out)", proc.NotFound},
 		{&proc.StartError{Name: "./plain.txt", Err: os.ErrPermission},
 			"cannot execute ./plain.txt: permission denied", "cannot execute: permission denied", proc.CannotExecute},
 	}
