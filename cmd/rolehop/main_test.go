@@ -123,6 +123,7 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 	cmds["ecsendpoint"] = ecsEndpoint
 	cmds["imds"] = imdsStandIn
 	ssoCommands(cmds)
+	consoleCommands(cmds)
 	return cmds
 }
 

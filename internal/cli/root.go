@@ -12,6 +12,7 @@ import (
 	"github.com/rolehop/rolehop/internal/authprovider"
 	"github.com/rolehop/rolehop/internal/awsenv"
 	"github.com/rolehop/rolehop/internal/chain"
+	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/settings"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -39,6 +40,7 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 	root.PersistentFlags().BoolVar(&a.debug, "debug", false, "log settings and STS calls to stderr (never secrets) [env ROLEHOP_LOG=debug]")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(a.execCmd(), a.envCmd(), a.whoamiCmd(), a.configCmd(), a.credentialsCmd(), a.cacheCmd(), a.profilesCmd(), a.credentialProcessCmd(), a.trustCmd(), a.loginCmd(), a.logoutCmd(), a.ssoCmd(), a.versionCmd())
+	root.AddCommand(a.consoleCmd())
 	root.InitDefaultCompletionCmd()
 	a.addCompletions(root)
 	// Every Use line already says where the options go.
@@ -129,9 +131,20 @@ func (s *session) environment() awsenv.Environment {
 // first credentials. forExec is set for exec, the one command on which the server setting
 // (exec --server, which fetches again behind the running command) applies.
 func (a *app) credentials(ctx context.Context, flags *pflag.FlagSet, forExec bool) (*session, error) {
+	return a.credentialsChecked(ctx, flags, forExec, nil)
+}
+
+// credentialsChecked is credentials with check, when set, applied to the plan the settings
+// make before anything is run or fetched: a command's own rules on it fail before any call.
+func (a *app) credentialsChecked(ctx context.Context, flags *pflag.FlagSet, forExec bool, check func(*plan.Plan) error) (*session, error) {
 	res, err := a.resolve(flags)
 	if err != nil {
 		return nil, err
+	}
+	if check != nil {
+		if err := check(&res.Plan); err != nil {
+			return nil, err
+		}
 	}
 	if !forExec {
 		res.Store.Server = false
