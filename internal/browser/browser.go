@@ -2,7 +2,7 @@
 // open(1) on macOS, else xdg-open(1) when there is a display.
 //
 // $BROWSER is read as the convention that Python's webbrowser module, sensible-browser and
-// xdg-open follow: commands separated by ":", each split into words like a shell would
+// xdg-open follow: commands separated by ":" (";" on Windows), each split into words like a shell would
 // (quotes respected), with %s standing for the URL (and %% for a "%") or, without %s, the URL
 // added as the last argument. The first command whose program is installed is the one used.
 package browser
@@ -10,6 +10,7 @@ package browser
 import (
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 
@@ -37,7 +38,7 @@ func Find(env []string, dir, goos string) (*Launcher, error) {
 	var commands [][]string
 	list := proc.Getenv(env, "BROWSER")
 	if list != "" {
-		for _, entry := range strings.Split(list, ":") {
+		for _, entry := range strings.Split(list, string(os.PathListSeparator)) {
 			words, err := shellquote.Split(entry)
 			if err != nil {
 				return nil, fmt.Errorf("env BROWSER: %q cannot be split into words: %w", entry, err)
