@@ -30,7 +30,7 @@ type withMoto struct{ m *testing.M }
 
 func (w withMoto) Run() int {
 	runStoriesSideBySide()
-	return mototest.Run(w.m, []string{"aws", "terraform", "sh", "bash", "zsh", "fish"}, func(s *mototest.Server) { moto = s })
+	return mototest.Run(w.m, []string{"aws", "terraform", "sh", "bash", "zsh", "fish", "curl"}, func(s *mototest.Server) { moto = s })
 }
 
 // storiesAtOnce is how many stories run at the same time unless -parallel says otherwise.
@@ -123,6 +123,7 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 	cmds["ecsendpoint"] = ecsEndpoint
 	cmds["imds"] = imdsStandIn
 	ssoCommands(cmds)
+	consoleCommands(cmds)
 	return cmds
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/rolehop/rolehop/internal/authprovider"
 	"github.com/rolehop/rolehop/internal/awsenv"
 	"github.com/rolehop/rolehop/internal/chain"
+	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/settings"
 	"github.com/rolehop/rolehop/internal/source"
 	"github.com/spf13/cobra"
@@ -82,7 +83,7 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 // commands are rolehop's commands by name, each made by its function.
 func (a *app) commands() map[string]func() *cobra.Command {
 	return map[string]func() *cobra.Command{
-		"exec": a.execCmd, "env": a.envCmd, "whoami": a.whoamiCmd, "config": a.configCmd,
+		"exec": a.execCmd, "env": a.envCmd, "console": a.consoleCmd, "whoami": a.whoamiCmd, "config": a.configCmd,
 		"credentials": a.credentialsCmd, "cache": a.cacheCmd, "profiles": a.profilesCmd,
 		"credential-process": a.credentialProcessCmd, "trust": a.trustCmd, "login": a.loginCmd,
 		"logout": a.logoutCmd, "sso": a.ssoCmd, "version": a.versionCmd,
@@ -200,9 +201,20 @@ func (s *session) environment() awsenv.Environment {
 // first credentials. forExec is set for exec, the one command on which the server setting
 // (exec --server, which fetches again behind the running command) applies.
 func (a *app) credentials(ctx context.Context, flags *pflag.FlagSet, forExec bool) (*session, error) {
+	return a.credentialsChecked(ctx, flags, forExec, nil)
+}
+
+// credentialsChecked is credentials with check, when set, applied to the plan the settings
+// make before anything is run or fetched: a command's own rules on it fail before any call.
+func (a *app) credentialsChecked(ctx context.Context, flags *pflag.FlagSet, forExec bool, check func(*plan.Plan) error) (*session, error) {
 	res, err := a.resolve(flags)
 	if err != nil {
 		return nil, err
+	}
+	if check != nil {
+		if err := check(&res.Plan); err != nil {
+			return nil, err
+		}
 	}
 	if !forExec {
 		res.Store.Server = false

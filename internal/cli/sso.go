@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -17,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/rolehop/rolehop/internal/awsfiles"
 	"github.com/rolehop/rolehop/internal/awsprofile"
+	"github.com/rolehop/rolehop/internal/browser"
 	"github.com/rolehop/rolehop/internal/plan"
-	"github.com/rolehop/rolehop/internal/proc"
 	"github.com/rolehop/rolehop/internal/secretstore"
 	"github.com/rolehop/rolehop/internal/settings"
 	"github.com/rolehop/rolehop/internal/sso"
@@ -317,31 +316,16 @@ func forgetRoleCredentials(store *secretstore.Store, startURL string) (int, erro
 
 // browser returns what opens a URL: $BROWSER, else xdg-open or open; nil without a display.
 func (a *app) browser() func(url string) error {
-	prog, _ := a.sys.LookupEnv("BROWSER")
-	if prog == "" {
-		display, _ := a.sys.LookupEnv("DISPLAY")
-		wayland, _ := a.sys.LookupEnv("WAYLAND_DISPLAY")
-		switch {
-		case runtime.GOOS == "darwin":
-			prog = "open"
-		case display != "" || wayland != "":
-			prog = "xdg-open"
-		default:
-			return nil
-		}
+	l, err := browser.Find(a.sys.Environ, a.sys.Dir, runtime.GOOS)
+	switch {
+	case errors.Is(err, browser.ErrNone):
+		return nil
+	case err != nil:
+		return func(string) error { return err }
 	}
 	return func(url string) error {
-		path, err := proc.Find(prog, a.sys.Dir, a.sys.Environ)
-		if err != nil {
-			return err
-		}
-		cmd := exec.Command(path, url)
-		cmd.Env = a.sys.Environ
-		if err := proc.Start(cmd); err != nil {
-			return err
-		}
-		go cmd.Wait()
-		return nil
+		_, err := l.Open(url)
+		return err
 	}
 }
 

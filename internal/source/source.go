@@ -63,6 +63,8 @@ type Source struct {
 	last   *chain.Chain
 	envs   []shellenv.Var
 	name   string
+	// resolved is the plan of the last fetch, with what the auth provider added to it.
+	resolved plan.Plan
 }
 
 // New returns the source of p's credentials. It fetches nothing.
@@ -104,7 +106,7 @@ func (s *Source) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if err != nil {
 		return aws.Credentials{}, err
 	}
-	s.last, s.envs, s.name = ch, nil, p.IdentityName()
+	s.last, s.envs, s.name, s.resolved = ch, nil, p.IdentityName(), p
 	for _, e := range p.Envs {
 		s.envs = append(s.envs, shellenv.Var{Name: e.Name, Value: e.Value})
 	}
@@ -164,4 +166,27 @@ func (s *Source) Identity(ctx context.Context) (chain.Identity, error) {
 		return chain.Identity{}, errNotFetched
 	}
 	return last.Identity(ctx)
+}
+
+// Plan returns the plan of the last fetch, with the base credentials and role an auth
+// provider added to it; before the first fetch, the plan as the settings made it.
+func (s *Source) Plan() plan.Plan {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last == nil {
+		return s.plan
+	}
+	return s.resolved
+}
+
+// FederationToken gets a federated user's session with the credentials of the last fetch,
+// which must be an IAM user's long-term keys (see chain.Chain.FederationToken).
+func (s *Source) FederationToken(ctx context.Context, name string, d time.Duration) (aws.Credentials, error) {
+	s.mu.Lock()
+	last := s.last
+	s.mu.Unlock()
+	if last == nil {
+		return aws.Credentials{}, errNotFetched
+	}
+	return last.FederationToken(ctx, name, d)
 }
