@@ -33,6 +33,8 @@ type Chain struct {
 	// region is the region from the settings or the profile, else the partition's default:
 	// STS is called in it, and the command gets it.
 	region string
+	// defaultRegion is set when region is the partition's default, set nowhere.
+	defaultRegion bool
 	// endpoint is what the SDK picks the STS endpoint from (see endpointInputs).
 	endpoint string
 	creds    aws.CredentialsProvider
@@ -118,7 +120,7 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 	if c.region == "" {
 		// No region anywhere: STS is called in the partition's default region, and the command
 		// gets it too, or the AWS CLI and most SDKs would stop at "You must specify a region".
-		c.region = p.STSRegion()
+		c.region, c.defaultRegion = p.STSRegion(), true
 	}
 	c.sdk = newSDKConfig(p, c.region, o)
 	if err := c.base(ctx, p, o, envExpires); err != nil {
@@ -227,6 +229,14 @@ func (c *Chain) add(s aws.CredentialsProvider, parts []string, desc string) {
 // Region returns the region STS is called in, which the command gets too: the settings', else
 // the profile's, else the default region of the first role's partition.
 func (c *Chain) Region() string { return c.region }
+
+// SetRegion returns the region the settings or the profile set, "" when neither does.
+func (c *Chain) SetRegion() string {
+	if c.defaultRegion {
+		return ""
+	}
+	return c.region
+}
 
 // Retrieve returns the credentials at the end of the chain, fetching what is not cached. It
 // returns an error rather than credentials that are incomplete, expired, or (for a role) of

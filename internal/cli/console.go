@@ -121,7 +121,7 @@ func consoleTarget(p *plan.Plan, region string, dest console.Destination) (conso
 // session for a sign-in token.
 func (a *app) signIn(ctx context.Context, s *session, dest console.Destination, override *url.URL) (string, error) {
 	p := s.src.Plan()
-	hosts, destination, err := consoleTarget(&p, s.src.Region(), dest)
+	hosts, destination, err := consoleTarget(&p, s.src.SetRegion(), dest)
 	if err != nil {
 		return "", err
 	}

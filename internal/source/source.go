@@ -131,8 +131,8 @@ func (s *Source) storedKeys(name string) (aws.Credentials, error) {
 	return c, nil
 }
 
-// Region returns the region the command gets: the configured one, else the profile's; "" when
-// neither sets one, or before the first fetch.
+// Region returns the region the command gets, the one STS is called in: the configured one,
+// else the profile's, else the partition's default; "" before the first fetch.
 func (s *Source) Region() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -148,6 +148,17 @@ func (s *Source) IdentityName() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.name
+}
+
+// SetRegion returns the region the settings or the profile set, "" when neither does or
+// before the first fetch.
+func (s *Source) SetRegion() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last == nil {
+		return ""
+	}
+	return s.last.SetRegion()
 }
 
 // Envs returns the variables the auth provider asked for, as of the last fetch.
