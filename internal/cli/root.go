@@ -38,7 +38,7 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 	}
 	root.PersistentFlags().BoolVar(&a.debug, "debug", false, "log settings and STS calls to stderr (never secrets) [env ROLEHOP_LOG=debug]")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(a.execCmd(), a.envCmd(), a.whoamiCmd(), a.configCmd(), a.credentialsCmd(), a.cacheCmd(), a.profilesCmd(), a.credentialProcessCmd(), a.trustCmd(), a.loginCmd(), a.logoutCmd(), a.ssoCmd(), a.versionCmd())
+	root.AddCommand(a.execCmd(), a.envCmd(), a.whoamiCmd(), a.configCmd(), a.policyCmd(), a.credentialsCmd(), a.cacheCmd(), a.profilesCmd(), a.credentialProcessCmd(), a.trustCmd(), a.loginCmd(), a.logoutCmd(), a.ssoCmd(), a.versionCmd())
 	root.InitDefaultCompletionCmd()
 	a.addCompletions(root)
 	// Every Use line already says where the options go.
