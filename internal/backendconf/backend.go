@@ -12,7 +12,7 @@ import (
 // files say. The booleans can only turn a setting on.
 type Overrides struct {
 	Bucket, Key, KeyPrefix, Region, Account, DynamoDBTable, KMSKeyARN string
-	Lockfile, Workspaces                                             bool
+	Lockfile, Workspaces                                              bool
 }
 
 // MissingError reports a setting that neither the files nor the command line give.

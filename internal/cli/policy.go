@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/rolehop/rolehop/internal/backendconf"
@@ -120,11 +121,11 @@ func (a *app) readBackend(from string) (*backendconf.Config, string, error) {
 	if from == "" {
 		where = "the working directory"
 	}
+	if _, err := os.Stat(path); err != nil && from != "" {
+		return nil, "", fmt.Errorf("flag --from: %s: %w; name a directory, a .tf file or a Terragrunt file", where, unwrapPath(err))
+	}
 	conf, err := backendconf.Read(path, a.sys.Dir)
 	if err != nil {
-		if from != "" {
-			return nil, "", fmt.Errorf("flag --from: %w", unwrapPath(err))
-		}
 		return nil, "", err
 	}
 	if from != "" && len(conf.Blocks) == 0 {
