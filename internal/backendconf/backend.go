@@ -88,7 +88,8 @@ func (c *Config) Backend(o Overrides, where string) (policy.Backend, []string, e
 		return b, nil, err
 	}
 	b.KMSKeyARN = kms
-	notes = append(notes, openEnded(b, kms != "" && o.KMSKeyARN == "")...)
+	fromID := kms != "" && o.KMSKeyARN == "" && !strings.HasPrefix(c.KMSKeyID.Value, "arn:")
+	notes = append(notes, openEnded(b, fromID)...)
 	return b, notes, nil
 }
 

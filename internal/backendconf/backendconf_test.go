@@ -256,6 +256,11 @@ func TestBackend(t *testing.T) {
 				KMSKeyARN: "arn:aws:kms:eu-west-1:111111111111:key/1234abcd", Workspaces: true},
 		},
 		{
+			name: "a key ARN in the file leaves nothing open",
+			c:    &Config{Bucket: file("b", 1), Key: file("k", 2), KMSKeyID: file("arn:aws:kms:eu-west-1:111111111111:key/k", 3)},
+			want: policy.Backend{Bucket: "b", Key: "k", KMSKeyARN: "arn:aws:kms:eu-west-1:111111111111:key/k"},
+		},
+		{
 			name: "flags only",
 			c:    &Config{},
 			o:    Overrides{Bucket: "b", Key: "k", Lockfile: true, KMSKeyARN: "arn:aws:kms:eu-west-1:111111111111:key/k"},
