@@ -84,7 +84,7 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 func (a *app) commands() map[string]func() *cobra.Command {
 	return map[string]func() *cobra.Command{
 		"exec": a.execCmd, "env": a.envCmd, "console": a.consoleCmd, "whoami": a.whoamiCmd, "config": a.configCmd,
-		"credentials": a.credentialsCmd, "cache": a.cacheCmd, "profiles": a.profilesCmd,
+		"policy": a.policyCmd, "credentials": a.credentialsCmd, "cache": a.cacheCmd, "profiles": a.profilesCmd,
 		"credential-process": a.credentialProcessCmd, "trust": a.trustCmd, "login": a.loginCmd,
 		"logout": a.logoutCmd, "sso": a.ssoCmd, "version": a.versionCmd,
 	}

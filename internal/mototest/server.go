@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,10 +60,15 @@ func Start(ctx context.Context, env ...string) (*Server, error) {
 	if err != nil {
 		return nil, errors.New("moto_server not found on PATH; install it with: pip install 'moto[server]'")
 	}
+	return startCommand(ctx, []string{bin}, env)
+}
+
+// startCommand starts argv followed by moto_server's host and port options, as Start does.
+func startCommand(ctx context.Context, argv []string, env []string) (*Server, error) {
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	for attempt := 1; ; attempt++ {
-		s, err := start(ctx, bin, env)
+		s, err := start(ctx, argv, env)
 		if err == nil {
 			return s, nil
 		}
@@ -72,7 +78,7 @@ func Start(ctx context.Context, env ...string) (*Server, error) {
 	}
 }
 
-func start(ctx context.Context, bin string, env []string) (*Server, error) {
+func start(ctx context.Context, argv []string, env []string) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -82,7 +88,8 @@ func start(ctx context.Context, bin string, env []string) (*Server, error) {
 		return nil, fmt.Errorf("create log file: %w", err)
 	}
 	// The process is not tied to ctx: ctx bounds only the start-up.
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
+	args := append(slices.Clone(argv[1:]), "-H", "127.0.0.1", "-p", port)
+	cmd := exec.Command(argv[0], args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
@@ -92,7 +99,7 @@ func start(ctx context.Context, bin string, env []string) (*Server, error) {
 	logFile.Close()
 	if err != nil {
 		os.Remove(logFile.Name())
-		return nil, fmt.Errorf("run %s: %w", bin, err)
+		return nil, fmt.Errorf("run %s: %w", argv[0], err)
 	}
 	s := &Server{
 		URL:     "http://127.0.0.1:" + port,
