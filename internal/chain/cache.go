@@ -12,38 +12,45 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/rolehop/rolehop/internal/credcache"
+	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/plan"
 )
 
-// keyParts gives the cache key of a step: everything that changes its result, from the base
-// identity to the step itself. It is a function because the base identity's access key ID is
-// known only once its credentials are read.
-type keyParts func(ctx context.Context) ([]string, error)
+// keyParts gives the cache key of a step: its Parts are everything that changes its result,
+// from the base identity to the step itself, and its Base names that identity for people. It
+// is a function because the base identity's access key ID is known only once its credentials
+// are read.
+type keyParts func(ctx context.Context) (credcache.Key, error)
 
-// with returns the parts followed by more.
+// with returns the key with more parts after its own.
 func (k keyParts) with(more ...string) keyParts {
-	return func(ctx context.Context) ([]string, error) {
-		parts, err := k(ctx)
+	return func(ctx context.Context) (credcache.Key, error) {
+		key, err := k(ctx)
 		if err != nil {
-			return nil, err
+			return credcache.Key{}, err
 		}
-		return append(append([]string(nil), parts...), more...), nil
+		key.Parts = append(slices.Clone(key.Parts), more...)
+		return key, nil
 	}
 }
 
 // tokenParts keys a web identity hop on a hash of its token, so that a new token (another CI
 // job, another service account) is a new entry, and on the STS region and endpoint it is
 // fetched from, as every other step is. The token replaces the base identity, which the hop
-// does not use.
+// does not use; people see the start of the hash.
 func (c *Chain) tokenParts(tok *memoToken) keyParts {
 	sts := c.stsParts()
-	return func(ctx context.Context) ([]string, error) {
+	return func(ctx context.Context) (credcache.Key, error) {
 		b, err := tok.Token(ctx)
 		if err != nil {
-			return nil, &tokenError{err}
+			return credcache.Key{}, &tokenError{err}
 		}
 		sum := sha256.Sum256(b)
-		return append(slices.Clone(sts), "web_identity_token_sha256="+hex.EncodeToString(sum[:])), nil
+		hash := hex.EncodeToString(sum[:])
+		return credcache.Key{
+			Parts: append(slices.Clone(sts), "web_identity_token_sha256="+hash),
+			Base:  "web identity token (sha256 " + hash[:12] + ")",
+		}, nil
 	}
 }
 
@@ -52,20 +59,32 @@ func (c *Chain) tokenParts(tok *memoToken) keyParts {
 func (c *Chain) baseParts(name string) keyParts {
 	sts := c.stsParts()
 	base := c.creds
-	return func(ctx context.Context) ([]string, error) {
+	return func(ctx context.Context) (credcache.Key, error) {
 		creds, err := base.Retrieve(ctx)
 		if err != nil {
-			return nil, err
+			return credcache.Key{}, err
 		}
-		return append([]string{"base=" + name, "access_key_id=" + creds.AccessKeyID}, sts...), nil
+		identity := []string{"base=" + name, "access_key_id=" + creds.AccessKeyID}
+		return credcache.Key{Parts: append(identity, sts...), Base: baseLabel(name, identity)}, nil
 	}
 }
 
-// fixedParts key a profile's base on what defines its identity (see profileBase), known without
-// reading its credentials, and the STS region and endpoint.
-func (c *Chain) fixedParts(identity []string) keyParts {
-	parts := append(slices.Clone(identity), c.stsParts()...)
-	return func(context.Context) ([]string, error) { return parts, nil }
+// fixedParts key a base on what defines its identity (see profileBase), known without
+// reading its credentials, and the STS region and endpoint; label names it for people.
+func (c *Chain) fixedParts(identity []string, label string) keyParts {
+	key := credcache.Key{Parts: append(slices.Clone(identity), c.stsParts()...), Base: baseLabel(label, identity)}
+	return func(context.Context) (credcache.Key, error) { return key, nil }
+}
+
+// baseLabel names a base identity for people: label, and the last 4 characters of the access
+// key ID among its identity parts, if there is one. Never the whole key ID, never a secret.
+func baseLabel(label string, identity []string) string {
+	for _, p := range identity {
+		if id, ok := strings.CutPrefix(p, "access_key_id="); ok {
+			return label + " (" + display.KeyID(id) + ")"
+		}
+	}
+	return label
 }
 
 // stsParts are the STS region the steps are fetched from, and what the SDK picks the endpoint
@@ -104,11 +123,12 @@ type cached struct {
 }
 
 func (c *cached) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	parts, err := c.parts(ctx)
+	key, err := c.parts(ctx)
 	if err != nil {
 		return aws.Credentials{}, err
 	}
-	return c.cache.Provider(credcache.Key{Parts: parts, Description: c.desc}, c.inner).Retrieve(ctx)
+	key.Description = c.desc
+	return c.cache.Provider(key, c.inner).Retrieve(ctx)
 }
 
 // memoToken hands out the same web identity token for a minute, so that keying the cache on
@@ -152,10 +172,10 @@ func (c *Chain) CachedUntil(ctx context.Context) (until time.Time, ok bool, err 
 	if c.cache == nil || !c.cached {
 		return time.Time{}, false, nil
 	}
-	parts, err := c.parts(ctx)
+	key, err := c.parts(ctx)
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	until, ok = c.cache.Expires(credcache.Key{Parts: parts})
+	until, ok = c.cache.Expires(key)
 	return until, ok, nil
 }

@@ -5,6 +5,7 @@
 package chain
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -141,6 +142,8 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 func (c *Chain) base(ctx context.Context, p *plan.Plan, o Options, envExpires time.Time) error {
 	var base aws.CredentialsProvider = sdkCredentials{c.sdk}
 	name := profileName(p)
+	// label names the base in the cache list: name, unless the base is known more precisely.
+	label := ""
 	var identity []string
 	switch {
 	case p.SSO != nil:
@@ -156,7 +159,8 @@ func (c *Chain) base(ctx context.Context, p *plan.Plan, o Options, envExpires ti
 		base = told{creds}
 		if c.cache != nil {
 			// Cached like a hop: 20 processes at once make one GetRoleCredentials call.
-			base = &cached{cache: c.cache, parts: c.fixedParts(identity), desc: name + " [" + startURL + "]", inner: base}
+			label = name + " [" + startURL + "]"
+			base = &cached{cache: c.cache, parts: c.fixedParts(identity, label), desc: label, inner: base}
 			c.cached = true
 		}
 	case p.Credentials == nil && p.ProfileBase != nil:
@@ -177,7 +181,7 @@ func (c *Chain) base(ctx context.Context, p *plan.Plan, o Options, envExpires ti
 		base, name = credentials.NewStaticCredentialsProvider(sc.AccessKeyID, sc.SecretAccessKey, sc.SessionToken), sc.Origin.String()
 	}
 	if identity == nil && p.BaseFromSDK() && p.Profile == "" {
-		identity = envIdentity(name, o.LookupEnv)
+		identity, label = envIdentity(name, o.LookupEnv)
 	}
 	c.creds = aws.NewCredentialsCache(&baseStep{inner: base, label: name, log: c.log})
 	c.baseName = name
@@ -186,21 +190,22 @@ func (c *Chain) base(ctx context.Context, p *plan.Plan, o Options, envExpires ti
 		// cache hit reads nothing more; any other is read for its access key ID.
 		c.parts = c.baseParts(name)
 		if identity != nil {
-			c.parts = c.fixedParts(identity)
+			c.parts = c.fixedParts(identity, cmp.Or(label, name))
 		}
 	}
 	return nil
 }
 
 // envIdentity identifies the environment's keys, which the SDK's chain takes before anything
-// else when no profile is named; nil when the environment has none.
-func envIdentity(name string, lookup func(string) (string, bool)) []string {
-	_, id := firstSet(lookup, keyIDVars)
+// else when no profile is named, and names the variable that holds the key ID; nil when the
+// environment has none.
+func envIdentity(name string, lookup func(string) (string, bool)) (identity []string, label string) {
+	idVar, id := firstSet(lookup, keyIDVars)
 	_, secret := firstSet(lookup, secretVars)
 	if id == "" || secret == "" {
-		return nil
+		return nil, ""
 	}
-	return []string{"base=" + name, "access_key_id=" + id}
+	return []string{"base=" + name, "access_key_id=" + id}, "env " + idVar
 }
 
 // mfaSession adds an MFA session (GetSessionToken) after the base credentials.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -21,12 +22,20 @@ that changes the result; expired entries are removed when seen.`,
 		Args: noArgs,
 	}
 	list := storeCommand(&cobra.Command{
-		Use:     "list [options]",
-		Short:   "List cached credentials and when they expire (never a secret)",
+		Use:   "list [options]",
+		Short: "List cached credentials, when they expire and whose they are (never a secret)",
+		Long: `Lists each cached set of credentials (the MFA session, each role), when it expires, and the base
+identity its chain starts from, so that entries of the same role from two identities can be
+told apart: a key ID is shown by its last 4 characters only. The first line names the secret
+store the list came from, and why rolehop uses that one.`,
 		Example: "  rolehop cache list",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			store, err := a.storeFor(cmd)
+			st, err := a.storeSettings(cmd)
+			if err != nil {
+				return err
+			}
+			store, err := a.openStore(st, true)
 			if err != nil {
 				return err
 			}
@@ -34,10 +43,11 @@ that changes the result; expired entries are removed when seen.`,
 			if err != nil {
 				return err
 			}
+			fmt.Fprintf(a.out(cmd), "secret store: %s (%s)\n", store.Backend(), storeChoice(st))
 			w := tabwriter.NewWriter(a.out(cmd), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "CACHED\tEXPIRES")
+			fmt.Fprintln(w, "CACHED\tEXPIRES\tBASE")
 			for _, e := range entries {
-				fmt.Fprintf(w, "%s\t%s (in %s)\n", e.Description, e.Expires.UTC().Format(time.RFC3339), time.Until(e.Expires).Round(time.Second))
+				fmt.Fprintf(w, "%s\t%s (in %s)\t%s\n", e.Description, e.Expires.UTC().Format(time.RFC3339), time.Until(e.Expires).Round(time.Second), cmp.Or(e.Base, "unknown"))
 			}
 			return w.Flush()
 		},

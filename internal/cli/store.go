@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
-	"github.com/rolehop/rolehop/internal/credserver"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/rolehop/rolehop/internal/credcache"
+	"github.com/rolehop/rolehop/internal/credserver"
+	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/secretstore"
 	"github.com/rolehop/rolehop/internal/settings"
 	"github.com/rolehop/rolehop/internal/tty"
@@ -15,14 +19,32 @@ import (
 
 // openStore opens the secret store. Only when the user needs it (stored credentials, the
 // credentials and cache commands) may opening it ask for a passphrase, and only on a terminal:
-// the cache alone never prompts.
+// the cache alone never prompts. --debug says which backend it opened, and why that one.
 func (a *app) openStore(st settings.Store, mayAsk bool) (*secretstore.Store, error) {
-	return secretstore.Open(secretstore.Options{
+	store, err := secretstore.Open(secretstore.Options{
 		Backend:     st.Backend,
 		LookupEnv:   a.sys.LookupEnv,
 		Interactive: mayAsk && tty.Interactive(),
 		Prompt:      func(prompt string) (string, error) { return tty.AskHidden("", prompt) },
 	})
+	if err != nil {
+		return nil, err
+	}
+	attrs := []any{"backend", store.Backend(), "chosen", storeChoice(st)}
+	if skipped := store.Skipped(); len(skipped) > 0 {
+		attrs = append(attrs, "skipped", strings.Join(skipped, "; "))
+	}
+	a.log.Debug("secret store opened", attrs...)
+	return store, nil
+}
+
+// storeChoice says why the store has the backend it has: named by a setting, or the first
+// of this platform's that opened.
+func storeChoice(st settings.Store) string {
+	if st.Backend != "" {
+		return "named by " + st.BackendOrigin.String()
+	}
+	return "the first that opened"
 }
 
 // storeOptions opens what a credential-fetching run needs from the store: stored long-term
@@ -40,6 +62,9 @@ func (a *app) storeOptions(res *settings.Result) (cache *credcache.Cache, keys f
 			}
 			if !st.NoCache {
 				a.log.Debug("credential cache off: no usable secret store", "reason", err.Error())
+				if notice := cacheOffNotice(&res.Plan, err); notice != "" {
+					fmt.Fprintln(a.sys.Stderr, "rolehop: warning: "+notice)
+				}
 			}
 		}
 	}
@@ -77,6 +102,28 @@ func storeRequired(res *settings.Result, err error) error {
 	return nil
 }
 
+// cacheOffNotice says, when the cache is off for want of a store rolehop chose itself, what
+// that costs and how to turn it on: "" when it costs no MFA code. Without the cache every run
+// asks for a new code (and an IAM Identity Center base needs the store anyway: storeRequired).
+// A run that needs no code loses only an STS call, which CI jobs with no store make every time:
+// it says nothing there, or such jobs would all print the line.
+func cacheOffNotice(p *plan.Plan, err error) string {
+	if !needsMFACode(p) {
+		return ""
+	}
+	const how = "choose a store with --keyring-backend, or turn the cache off with --no-cache (ROLEHOP_NO_CACHE=1) to hide this"
+	head := "the credential cache is off, so every run needs a new MFA code: "
+	if errors.Is(err, secretstore.ErrNoPassphrase) {
+		return head + "the file keyring needs " + secretstore.PassphraseEnv + ", which the cache never asks for; set it, " + how
+	}
+	return head + "no secret store could be opened (--debug says why); fix that, " + how
+}
+
+// needsMFACode reports whether getting p's credentials asks for an MFA code.
+func needsMFACode(p *plan.Plan) bool {
+	return p.MFA != nil || slices.ContainsFunc(p.Hops, func(h plan.Hop) bool { return h.MFASerial != "" })
+}
+
 // storeCommand makes a command that takes only the store's settings.
 func storeCommand(c *cobra.Command) *cobra.Command {
 	fs := pflag.NewFlagSet("store", pflag.ContinueOnError)
@@ -88,11 +135,16 @@ func storeCommand(c *cobra.Command) *cobra.Command {
 }
 
 func (a *app) storeFor(cmd *cobra.Command) (*secretstore.Store, error) {
-	st, err := settings.ResolveStore(settings.Inputs{Flags: cmd.Flags(), LookupEnv: a.sys.LookupEnv, Dir: a.sys.Dir, Stderr: a.sys.Stderr})
+	st, err := a.storeSettings(cmd)
 	if err != nil {
 		return nil, err
 	}
 	return a.openStore(st, true)
+}
+
+// storeSettings resolves the store settings of a command made by storeCommand.
+func (a *app) storeSettings(cmd *cobra.Command) (settings.Store, error) {
+	return settings.ResolveStore(settings.Inputs{Flags: cmd.Flags(), LookupEnv: a.sys.LookupEnv, Dir: a.sys.Dir, Stderr: a.sys.Stderr})
 }
 
 func exactArgs(n int) cobra.PositionalArgs {

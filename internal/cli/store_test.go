@@ -2,9 +2,11 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/rolehop/rolehop/internal/plan"
+	"github.com/rolehop/rolehop/internal/secretstore"
 	"github.com/rolehop/rolehop/internal/settings"
 )
 
@@ -38,6 +40,39 @@ func TestStoreRequired(t *testing.T) {
 				}
 			}
 			if got != tt.want {
+				t.Errorf("got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCacheOffNotice shows when a cache that rolehop turned off for want of a store says so
+// on stderr: only when that costs an MFA code on every run, naming the passphrase when that is
+// what the file keyring lacked.
+func TestCacheOffNotice(t *testing.T) {
+	noPassphrase := fmt.Errorf("%w: file: %w: set ROLEHOP_KEYRING_PASSPHRASE", secretstore.ErrUnavailable, secretstore.ErrNoPassphrase)
+	refused := fmt.Errorf("%w: file: the keyring directory: a link", secretstore.ErrUnavailable)
+	session := &plan.MFA{Serial: "arn:aws:iam::123456789012:mfa/jane"}
+	mfaHop := plan.Hop{MFASerial: "arn:aws:iam::123456789012:mfa/jane"}
+	const head = "the credential cache is off, so every run needs a new MFA code: "
+	const how = "choose a store with --keyring-backend, or turn the cache off with --no-cache (ROLEHOP_NO_CACHE=1) to hide this"
+	tests := []struct {
+		name string
+		plan plan.Plan
+		err  error
+		want string
+	}{
+		{name: "no MFA", plan: plan.Plan{Hops: []plan.Hop{{}}}, err: noPassphrase, want: ""},
+		{name: "MFA session, no passphrase", plan: plan.Plan{MFA: session}, err: noPassphrase,
+			want: head + "the file keyring needs ROLEHOP_KEYRING_PASSPHRASE, which the cache never asks for; set it, " + how},
+		{name: "MFA on a hop, no passphrase", plan: plan.Plan{Hops: []plan.Hop{{}, mfaHop}}, err: noPassphrase,
+			want: head + "the file keyring needs ROLEHOP_KEYRING_PASSPHRASE, which the cache never asks for; set it, " + how},
+		{name: "MFA session, another reason", plan: plan.Plan{MFA: session}, err: refused,
+			want: head + "no secret store could be opened (--debug says why); fix that, " + how},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := cacheOffNotice(&tt.plan, tt.err); got != tt.want {
 				t.Errorf("got %q\nwant %q", got, tt.want)
 			}
 		})

@@ -127,6 +127,11 @@ type Key struct {
 	// Description is a summary for people, with no secrets: it labels the entry in the store
 	// and in `rolehop cache list`, and names it in logs and errors.
 	Description string
+	// Base names, for people, the identity the chain starts from (a profile, stored
+	// credentials' name, the last 4 characters of an access key ID), with no secrets: two
+	// entries of the same Description from different identities are told apart by it in
+	// `rolehop cache list`. Parts already cover the identity, so it is no part of the name.
+	Base string
 }
 
 // hash is the hex SHA-256 of the parts, each prefixed with its length so that no two lists of
@@ -152,6 +157,9 @@ type entry struct {
 	AccountID       string    `json:"account_id,omitempty"`
 	Source          string    `json:"source,omitempty"`
 	Expires         time.Time `json:"expires"`
+	// Base is Key.Base, kept with the credentials rather than in the label so that no
+	// keyring's own UI shows more than the description.
+	Base string `json:"base,omitempty"`
 }
 
 // decode parses stored data, reporting false for anything that is not a whole entry.
@@ -192,7 +200,7 @@ func (c *Cache) Provider(key Key, inner aws.CredentialsProvider) aws.Credentials
 	if desc == "" {
 		desc = keyPrefix + hash
 	}
-	return &provider{cache: c, inner: inner, name: keyPrefix + hash, hash: hash, desc: desc}
+	return &provider{cache: c, inner: inner, name: keyPrefix + hash, hash: hash, desc: desc, base: key.Base}
 }
 
 type provider struct {
@@ -201,6 +209,7 @@ type provider struct {
 	name  string // the entry's key in the store
 	hash  string // the entry's lock file name
 	desc  string
+	base  string
 }
 
 // Retrieve returns the cached credentials, or fetches and caches them. inner's errors are
@@ -219,7 +228,7 @@ func (p *provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if err != nil {
 		return creds, err
 	}
-	c.save(p.name, p.hash, p.desc, creds)
+	c.save(p, creds)
 	return creds, nil
 }
 
@@ -263,9 +272,11 @@ func (c *Cache) load(name, hash, desc string) (aws.Credentials, bool) {
 	return e.credentials(), true
 }
 
-// save stores creds under name, tied to the key hash, if they expire, and not within MinTTL.
-// Failures are logged only: the credentials are good whether or not they could be cached.
-func (c *Cache) save(name, hash, desc string, creds aws.Credentials) {
+// save stores creds under p's name, tied to its key hash, if they expire, and not within
+// MinTTL. Failures are logged only: the credentials are good whether or not they could be
+// cached.
+func (c *Cache) save(p *provider, creds aws.Credentials) {
+	desc := p.desc
 	if !creds.CanExpire {
 		c.log.Debug("cache skip", "entry", desc, "reason", "credentials do not expire")
 		return
@@ -277,19 +288,20 @@ func (c *Cache) save(name, hash, desc string, creds aws.Credentials) {
 	}
 	data, err := json.Marshal(entry{
 		Version:         entryVersion,
-		Key:             hash,
+		Key:             p.hash,
 		AccessKeyID:     creds.AccessKeyID,
 		SecretAccessKey: creds.SecretAccessKey,
 		SessionToken:    creds.SessionToken,
 		AccountID:       creds.AccountID,
 		Source:          creds.Source,
 		Expires:         creds.Expires,
+		Base:            p.base,
 	})
 	if err != nil {
 		c.log.Debug("cache skip", "entry", desc, "reason", "cannot encode the expiry", "expires", expires)
 		return
 	}
-	if err := c.store.Set(name, data, desc); err != nil {
+	if err := c.store.Set(p.name, data, desc); err != nil {
 		c.log.Debug("cache store failed", "entry", desc, "err", err)
 		return
 	}
@@ -308,10 +320,12 @@ func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 type Entry struct {
 	Name        string // the key in the store
 	Description string
-	Expires     time.Time
+	// Base is the Key.Base the entry was stored with; "" for entries stored without one.
+	Base    string
+	Expires time.Time
 }
 
-// List returns the entries in the cache, sorted by description. It removes the expired,
+// List returns the entries in the cache, sorted by description, then base. It removes the expired,
 // corrupted and misplaced entries it sees, unless a process is fetching them at that moment.
 func (c *Cache) List() ([]Entry, error) {
 	names, err := c.store.Keys(keyPrefix)
@@ -336,10 +350,10 @@ func (c *Cache) List() ([]Entry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read the label of cache entry %s: %w", name, err)
 		}
-		out = append(out, Entry{Name: name, Description: label, Expires: e.Expires})
+		out = append(out, Entry{Name: name, Description: label, Base: e.Base, Expires: e.Expires})
 	}
 	slices.SortFunc(out, func(a, b Entry) int {
-		return cmp.Or(strings.Compare(a.Description, b.Description), strings.Compare(a.Name, b.Name))
+		return cmp.Or(strings.Compare(a.Description, b.Description), strings.Compare(a.Base, b.Base), strings.Compare(a.Name, b.Name))
 	})
 	return out, nil
 }

@@ -678,6 +678,39 @@ func TestListAndClear(t *testing.T) {
 	}
 }
 
+// TestListNamesTheBase stores the same step from two base identities: List returns both, each
+// with the Base it was stored with (which is no part of the label a keyring shows), sorted by
+// it, and an entry stored without one has none.
+func TestListNamesTheBase(t *testing.T) {
+	store := newMemStore()
+	c, _ := newCache(t, store, Options{})
+	const desc = "AssumeRole arn:aws:iam::111111111111:role/deploy"
+	keys := []Key{
+		{Parts: []string{"access_key_id=AKIAEXAMPLE0002", "role=deploy"}, Description: desc, Base: "env AWS_ACCESS_KEY_ID ****0002"},
+		{Parts: []string{"access_key_id=AKIAEXAMPLE0001", "role=deploy"}, Description: desc, Base: "env AWS_ACCESS_KEY_ID ****0001"},
+		{Parts: []string{"base=unnamed", "role=deploy"}, Description: desc},
+	}
+	for _, k := range keys {
+		if _, err := c.Provider(k, &fakeProvider{creds: temporary("ASIA#", t0.Add(time.Hour))}).Retrieve(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if label, err := store.Label(keyPrefix + k.hash()); err != nil || label != desc {
+			t.Errorf("label of the entry from %q = %q, %v; want %q", k.Base, label, err, desc)
+		}
+	}
+	got, err := c.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bases []string
+	for _, e := range got {
+		bases = append(bases, e.Base)
+	}
+	if want := []string{"", keys[1].Base, keys[0].Base}; !slices.Equal(bases, want) {
+		t.Errorf("List() bases = %q, want %q", bases, want)
+	}
+}
+
 // TestEntryOfAnotherKey copies the entry of one key to another key's name, as swapping the
 // file keyring's files does: reading the second key must be a miss that fetches its own
 // credentials, never the first key's.

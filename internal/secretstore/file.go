@@ -101,7 +101,7 @@ func filePassphrase(o Options, dir string, hasItems bool) (string, bool, error) 
 		return p, false, nil
 	}
 	if !o.Interactive || o.Prompt == nil {
-		return "", false, fmt.Errorf("no passphrase: set %s (rolehop asks for it only when run interactively)", PassphraseEnv)
+		return "", false, fmt.Errorf("%w: set %s (rolehop asks for it only when run interactively)", ErrNoPassphrase, PassphraseEnv)
 	}
 	if hasItems {
 		p, err := o.Prompt("Passphrase for the rolehop keyring in " + dir)

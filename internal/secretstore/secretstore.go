@@ -44,6 +44,9 @@ var (
 	// ErrWrongPassphrase is wrapped by the file backend's errors when the passphrase does not
 	// decrypt the items already stored.
 	ErrWrongPassphrase = errors.New("wrong passphrase")
+	// ErrNoPassphrase is wrapped by Open's error when the file backend was tried but has no
+	// passphrase: PassphraseEnv is unset, and rolehop may not prompt.
+	ErrNoPassphrase = errors.New("no passphrase")
 )
 
 // order is keyring's order of preference: the OS stores first, then the generic ones.
@@ -111,6 +114,8 @@ type Store struct {
 	// concurrent use.
 	mu sync.Mutex
 	kr backend
+	// skipped says why each backend tried before this one could not be used.
+	skipped []error
 }
 
 // backend is the part of keyring.Keyring that Store uses.
@@ -146,6 +151,7 @@ func open(o Options, service string, candidates []keyring.BackendType) (*Store, 
 	for _, b := range candidates {
 		s, err := openBackend(o, service, b)
 		if err == nil {
+			s.skipped = unavailable.reasons
 			return s, nil
 		}
 		unavailable.reasons = append(unavailable.reasons, fmt.Errorf("%s: %w", b, err))
@@ -258,6 +264,16 @@ func passReady(o Options) (string, error) {
 // Backend returns the name of the backend in use.
 func (s *Store) Backend() string {
 	return s.name
+}
+
+// Skipped says why each backend Open tried before this one could not be used, in the order
+// tried, as "backend: reason"; none when the backend was named or the first worked.
+func (s *Store) Skipped() []string {
+	var out []string
+	for _, err := range s.skipped {
+		out = append(out, err.Error())
+	}
+	return out
 }
 
 // Get returns the data stored under key. For a missing key its error wraps ErrNotFound.

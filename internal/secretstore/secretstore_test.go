@@ -280,7 +280,7 @@ func TestNoPassphrase(t *testing.T) {
 			o.Backend = "file"
 			o.FileDir = filepath.Join(t.TempDir(), "keyring")
 			_, err := Open(o)
-			wantErr(t, "Open(file)", err, want, ErrUnavailable)
+			wantErr(t, "Open(file)", err, want, ErrUnavailable, ErrNoPassphrase)
 			if _, err := os.Stat(o.FileDir); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("the keyring directory was created: %v", err)
 			}
@@ -371,7 +371,7 @@ func TestAutoSelect(t *testing.T) {
 
 	_, err := open(Options{FileDir: t.TempDir(), LookupEnv: noPass}, "rolehop-test", generic)
 	wantErr(t, "nothing usable", err, "secret store unavailable: pass: "+passReason(passDir)+
-		"; file: no passphrase: set ROLEHOP_KEYRING_PASSPHRASE (rolehop asks for it only when run interactively)", ErrUnavailable)
+		"; file: no passphrase: set ROLEHOP_KEYRING_PASSPHRASE (rolehop asks for it only when run interactively)", ErrUnavailable, ErrNoPassphrase)
 
 	s, err := open(Options{FileDir: t.TempDir(), LookupEnv: withPass}, "rolehop-test", generic)
 	if err != nil {
@@ -379,6 +379,16 @@ func TestAutoSelect(t *testing.T) {
 	}
 	if s.Backend() != "file" {
 		t.Errorf("Backend() = %q, want file after pass", s.Backend())
+	}
+	if want := []string{"pass: " + passReason(passDir)}; !slices.Equal(s.Skipped(), want) {
+		t.Errorf("Skipped() = %q, want %q", s.Skipped(), want)
+	}
+	s, err = open(Options{Backend: "file", FileDir: t.TempDir(), LookupEnv: withPass}, "rolehop-test", nil)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	if s.Skipped() != nil {
+		t.Errorf("Skipped() of a named backend = %q, want none", s.Skipped())
 	}
 
 	// This platform's own order.
