@@ -63,7 +63,7 @@ func (c *Chain) profileBase(b *plan.ProfileBase, lookup func(string) (string, bo
 	}
 	// IAM Identity Center and sign-in sessions: the SDK resolves the profile that holds them.
 	sso := &lazyProvider{sdk: c.sdk, make: func(ctx context.Context, chainCfg aws.Config) (aws.CredentialsProvider, error) {
-		cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(b.Profile), config.WithHTTPClient(chainCfg.HTTPClient), config.WithRegion(chainCfg.Region))
+		cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(b.Profile), config.WithHTTPClient(chainCfg.HTTPClient), config.WithRegion(chainCfg.Region), config.WithLogger(chainCfg.Logger))
 		if err != nil {
 			return nil, &wholeError{fmt.Errorf("%s: %w", where, err)}
 		}

@@ -70,6 +70,7 @@ func (s *sdkConfig) loadNow(ctx context.Context) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(attempt)),
 		config.WithRegion(s.region),
+		config.WithLogger(SDKLogger(s.log)),
 	}
 	if s.profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(s.profile))

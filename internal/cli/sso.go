@@ -17,6 +17,7 @@ import (
 	"github.com/rolehop/rolehop/internal/awsfiles"
 	"github.com/rolehop/rolehop/internal/awsprofile"
 	"github.com/rolehop/rolehop/internal/browser"
+	"github.com/rolehop/rolehop/internal/chain"
 	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/secretstore"
 	"github.com/rolehop/rolehop/internal/settings"
@@ -257,7 +258,7 @@ func (a *app) legacySession(ctx context.Context, name string) (sso.Session, bool
 func (a *app) ssoClientOf(ctx context.Context, s sso.Session, store *secretstore.Store) (*sso.Client, error) {
 	// The SDK's loader reads the endpoints (AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_SSO)
 	// from the environment; the calls are unsigned or carry the token, never AWS keys.
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(s.Region), config.WithCredentialsProvider(aws.AnonymousCredentials{}))
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(s.Region), config.WithCredentialsProvider(aws.AnonymousCredentials{}), config.WithLogger(chain.SDKLogger(a.log)))
 	if err != nil {
 		return nil, fmt.Errorf("IAM Identity Center session %s: %w", s.Name, err)
 	}
