@@ -352,10 +352,6 @@ func (c *Config) parse(path string, src []byte) (*file, error) {
 	return f, nil
 }
 
-// bareARN is an attribute whose value is an ARN written without quotes, which HCL reads as an
-// expression and stops at its first colon ("missing newline after argument").
-var bareARN = regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(arn:[^\s"#]+)\s*(?:(?:#|//).*)?$`)
-
 // unquotedHint returns a hint to append to a syntax error on a line that holds an unquoted
 // ARN: how to write it.
 func unquotedHint(src []byte, at hcl.Pos) string {
@@ -363,6 +359,10 @@ func unquotedHint(src []byte, at hcl.Pos) string {
 	if at.Line < 1 || at.Line > len(lines) {
 		return ""
 	}
+	// An attribute whose value is an ARN written without quotes, which HCL reads as an
+	// expression and stops at its first colon ("missing newline after argument"). Compiled
+	// here, on the error path only, not at every start.
+	bareARN := regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(arn:[^\s"#]+)\s*(?:(?:#|//).*)?$`)
 	m := bareARN.FindSubmatch(bytes.TrimSuffix(lines[at.Line-1], []byte("\r")))
 	if m == nil {
 		return ""

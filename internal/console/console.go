@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -92,8 +91,6 @@ type Destination struct {
 	full *url.URL // the full URL given
 }
 
-var serviceRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
-
 // ParseDestination reads a destination as --destination gives it: "" for the console home, a
 // path such as /s3/home or /ec2/home#Instances:, a service name such as s3 (its /s3/home
 // page), or an https URL of the console. Whether a full URL is on the right partition's
@@ -105,7 +102,7 @@ func ParseDestination(s string) (Destination, error) {
 	switch {
 	case s == "":
 		return Destination{path: "/console/home"}, nil
-	case serviceRE.MatchString(s):
+	case isServiceName(s):
 		return Destination{path: "/" + s + "/home"}, nil
 	case strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//"):
 		if _, err := url.Parse("https://console" + s); err != nil {
@@ -237,4 +234,13 @@ func FederatedName(p *plan.Plan) (string, error) {
 			origin, name, MaxFederatedName)
 	}
 	return name[:MaxFederatedName], nil
+}
+
+// isServiceName reports whether s is a console service name: lower-case letters, digits and
+// "-", starting with a letter or digit.
+func isServiceName(s string) bool {
+	if s == "" || s[0] == '-' {
+		return false
+	}
+	return strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == ""
 }

@@ -80,11 +80,6 @@ const (
 	SidCreateTable     = "CreateLockTable"
 )
 
-var (
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	kmsKeyRE  = regexp.MustCompile(`^arn:[a-z-]+:kms:([a-z0-9-]+|\*):([0-9]{12}|\*):key/[A-Za-z0-9-]+$`)
-)
-
 // Check reports what in b cannot make a policy: the first problem, naming the setting.
 func (b Backend) Check(o Options) error {
 	switch {
@@ -105,7 +100,7 @@ func (b Backend) Check(o Options) error {
 
 // CheckAccount checks an account ID; "" (any account) passes.
 func CheckAccount(s string) error {
-	if s != "" && !accountRE.MatchString(s) {
+	if s != "" && !plan.Digits(s, 12) {
 		return fmt.Errorf("%q is not an account ID; an account ID is 12 digits", s)
 	}
 	return nil
@@ -113,6 +108,8 @@ func CheckAccount(s string) error {
 
 // CheckKMSKeyARN checks the ARN of a KMS key; "" (no key) passes.
 func CheckKMSKeyARN(s string) error {
+	// Compiled here, by the policy command only, not at every start of rolehop.
+	kmsKeyRE := regexp.MustCompile(`^arn:[a-z-]+:kms:([a-z0-9-]+|\*):([0-9]{12}|\*):key/[A-Za-z0-9-]+$`)
 	if s != "" && !kmsKeyRE.MatchString(s) {
 		return fmt.Errorf("%q is not a KMS key ARN; one looks like arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", s)
 	}
