@@ -3,10 +3,9 @@ package policy
 import (
 	"bytes"
 	"encoding/json"
-
-	"github.com/hashicorp/hcl/v2/hclsyntax"
-	"github.com/hashicorp/hcl/v2/hclwrite"
-	"github.com/zclconf/go-cty/cty"
+	"fmt"
+	"strings"
+	"unicode"
 )
 
 // JSON returns the document as IAM reads it, indented, with a final newline. Fields come in a
@@ -22,38 +21,99 @@ func (d Document) JSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// HCL returns the document as a Terraform aws_iam_policy_document data source called name.
+// HCL returns the document as a Terraform aws_iam_policy_document data source called name,
+// laid out as terraform fmt leaves it (a test holds it to hclwrite.Format).
+//
+// It is written here rather than with hclwrite: hclwrite links go-cmp, whose package init
+// compiles regular expressions at every start of rolehop, for every command.
 func (d Document) HCL(name string) []byte {
-	f := hclwrite.NewEmptyFile()
-	data := f.Body().AppendNewBlock("data", []string{"aws_iam_policy_document", name}).Body()
+	var b strings.Builder
+	fmt.Fprintf(&b, "data %s %s {\n", quoteHCL("aws_iam_policy_document"), quoteHCL(name))
 	for i, s := range d.Statement {
 		if i > 0 {
-			data.AppendNewline()
+			b.WriteString("\n")
 		}
-		b := data.AppendNewBlock("statement", nil).Body()
-		b.SetAttributeValue("sid", cty.StringVal(s.Sid))
-		b.SetAttributeValue("effect", cty.StringVal(s.Effect))
-		b.SetAttributeRaw("actions", listTokens(s.Action))
-		b.SetAttributeRaw("resources", listTokens(s.Resource))
+		b.WriteString("  statement {\n")
+		writeAttributes(&b, "    ", []attribute{
+			{"sid", []string{s.Sid}, false},
+			{"effect", []string{s.Effect}, false},
+			{"actions", s.Action, true},
+			{"resources", s.Resource, true},
+		})
+		b.WriteString("  }\n")
 	}
-	return hclwrite.Format(f.Bytes())
+	b.WriteString("}\n")
+	return []byte(b.String())
 }
 
-// listTokens writes a list of strings one element a line once it has more than one, as
-// terraform fmt leaves a list written that way.
-func listTokens(list []string) hclwrite.Tokens {
-	if len(list) == 1 {
-		return hclwrite.TokensForValue(cty.ListVal([]cty.Value{cty.StringVal(list[0])}))
+// attribute is one attribute of a block: a string, or a list of strings.
+type attribute struct {
+	name   string
+	values []string
+	list   bool
+}
+
+// multiLine reports whether the attribute is a list written one element a line, as terraform
+// fmt leaves a list of more than one written that way.
+func (a attribute) multiLine() bool { return a.list && len(a.values) > 1 }
+
+// writeAttributes writes attrs as terraform fmt aligns them: the "=" of consecutive one-line
+// attributes in a column, a multi-line one unaligned, ending the run.
+func writeAttributes(b *strings.Builder, indent string, attrs []attribute) {
+	for start := 0; start < len(attrs); {
+		end, width := start, 0
+		for end < len(attrs) && !attrs[end].multiLine() {
+			width = max(width, len(attrs[end].name))
+			end++
+		}
+		for _, a := range attrs[start:end] {
+			value := quoteHCL(a.values[0])
+			if a.list {
+				value = "[" + value + "]"
+			}
+			fmt.Fprintf(b, "%s%-*s = %s\n", indent, width, a.name, value)
+		}
+		if end < len(attrs) {
+			a := attrs[end]
+			fmt.Fprintf(b, "%s%s = [\n", indent, a.name)
+			for _, v := range a.values {
+				fmt.Fprintf(b, "%s  %s,\n", indent, quoteHCL(v))
+			}
+			fmt.Fprintf(b, "%s]\n", indent)
+			end++
+		}
+		start = end
 	}
-	toks := hclwrite.Tokens{
-		{Type: hclsyntax.TokenOBrack, Bytes: []byte("[")},
-		{Type: hclsyntax.TokenNewline, Bytes: []byte("\n")},
+}
+
+// quoteHCL writes s as an HCL quoted string that evaluates to s: the escapes of HCL's
+// grammar, and "${" and "%{" doubled so that they are not template sequences.
+func quoteHCL(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i, r := range s {
+		switch {
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case (r == '$' || r == '%') && strings.HasPrefix(s[i+1:], "{"):
+			b.WriteRune(r)
+			b.WriteRune(r)
+		case !unicode.IsPrint(r) && r <= 0xffff:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		case !unicode.IsPrint(r):
+			fmt.Fprintf(&b, `\U%08x`, r)
+		default:
+			b.WriteRune(r)
+		}
 	}
-	for _, s := range list {
-		toks = append(toks, hclwrite.TokensForValue(cty.StringVal(s))...)
-		toks = append(toks,
-			&hclwrite.Token{Type: hclsyntax.TokenComma, Bytes: []byte(",")},
-			&hclwrite.Token{Type: hclsyntax.TokenNewline, Bytes: []byte("\n")})
-	}
-	return append(toks, &hclwrite.Token{Type: hclsyntax.TokenCBrack, Bytes: []byte("]")})
+	b.WriteByte('"')
+	return b.String()
 }
