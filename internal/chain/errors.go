@@ -137,19 +137,9 @@ func describe(err error, hide []string) string {
 		if u != nil {
 			host = u.Scheme + "://" + u.Host
 		}
-		return fmt.Sprintf("cannot reach STS at %s: %s; check the network, --region and AWS_ENDPOINT_URL_STS", clean(host, hide, maxMessage), clean(rootCause(ue.Err).Error(), hide, maxMessage))
+		return fmt.Sprintf("cannot reach STS at %s: %s; check the network, --region and AWS_ENDPOINT_URL_STS", clean(host, hide, maxMessage), clean(display.RootCause(ue.Err).Error(), hide, maxMessage))
 	}
 	return clean(err.Error(), hide, maxMessage)
-}
-
-func rootCause(err error) error {
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return err
-		}
-		err = next
-	}
 }
 
 // BaseError is a failure to get the base credentials the first hop is signed with.

@@ -100,7 +100,7 @@ func (c *Client) exchange(client *http.Client, req *http.Request) (string, int, 
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	switch {
 	case err != nil:
-		return "", resp.StatusCode, fmt.Errorf("sign-in endpoint %s: reading its answer: %s", c.where(), display.OneLine(rootCause(err).Error()))
+		return "", resp.StatusCode, fmt.Errorf("sign-in endpoint %s: reading its answer: %s", c.where(), display.OneLine(display.RootCause(err).Error()))
 	case len(raw) > maxAnswer:
 		return "", resp.StatusCode, fmt.Errorf("sign-in endpoint %s answered with more than %d KiB, which no sign-in token is; check ROLEHOP_SIGNIN_ENDPOINT and any proxy in between", c.where(), maxAnswer>>10)
 	}
@@ -121,7 +121,7 @@ func (c *Client) callError(err error) error {
 	if errors.Is(err, context.Canceled) {
 		return context.Canceled
 	}
-	return fmt.Errorf("cannot reach the sign-in endpoint %s: %s; check the network", c.where(), display.OneLine(rootCause(err).Error()))
+	return fmt.Errorf("cannot reach the sign-in endpoint %s: %s; check the network", c.where(), display.OneLine(display.RootCause(err).Error()))
 }
 
 // statusError explains an answer other than 200, without its body: what the endpoint says
@@ -145,16 +145,6 @@ func (c *Client) statusError(resp *http.Response) error {
 func (c *Client) where() string {
 	u := url.URL{Scheme: c.Endpoint.Scheme, Host: c.Endpoint.Host, Path: c.Endpoint.Path}
 	return u.String()
-}
-
-func rootCause(err error) error {
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return err
-		}
-		err = next
-	}
 }
 
 // hide replaces the secret parts of creds in err's message, as they are and URL-encoded; the

@@ -4,6 +4,7 @@
 package display
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"time"
@@ -47,4 +48,16 @@ func Path(path, dir string) string {
 		return rel
 	}
 	return path
+}
+
+// RootCause returns the innermost error err wraps: the one line that says what happened (a
+// refused connection, a reset), without the layers of context around it.
+func RootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }

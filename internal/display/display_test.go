@@ -1,6 +1,8 @@
 package display
 
 import (
+	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,6 +79,22 @@ func TestPath(t *testing.T) {
 	for _, tt := range tests {
 		if got := Path(tt.path, tt.dir); got != tt.want {
 			t.Errorf("Path(%q, %q) = %q, want %q", tt.path, tt.dir, got, tt.want)
+		}
+	}
+}
+
+func TestRootCause(t *testing.T) {
+	inner := errors.New("connection refused")
+	for _, c := range []struct {
+		err  error
+		want error
+	}{
+		{inner, inner},
+		{fmt.Errorf("dial: %w", inner), inner},
+		{fmt.Errorf("post: %w", fmt.Errorf("dial: %w", inner)), inner},
+	} {
+		if got := RootCause(c.err); got != c.want {
+			t.Errorf("RootCause(%v) = %v, want %v", c.err, got, c.want)
 		}
 	}
 }

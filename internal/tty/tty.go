@@ -21,12 +21,9 @@ const Device = "/dev/tty"
 // AskHidden writes prompt to the terminal at path (Device when empty) and reads a line without
 // echoing it.
 func AskHidden(path, prompt string) (string, error) {
-	if path == "" {
-		path = Device
-	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	f, err := open(path)
 	if err != nil {
-		return "", ErrNoTerminal
+		return "", err
 	}
 	defer f.Close()
 	fmt.Fprint(f, prompt)
@@ -48,12 +45,9 @@ func AskHidden(path, prompt string) (string, error) {
 // Ask writes prompt to the terminal at path (Device when empty) and reads a line, shown as it is
 // typed: an answer, not a secret.
 func Ask(path, prompt string) (string, error) {
-	if path == "" {
-		path = Device
-	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	f, err := open(path)
 	if err != nil {
-		return "", ErrNoTerminal
+		return "", err
 	}
 	defer f.Close()
 	fmt.Fprint(f, prompt)
@@ -62,6 +56,18 @@ func Ask(path, prompt string) (string, error) {
 		return "", fmt.Errorf("read from the terminal: %w", err)
 	}
 	return strings.TrimSpace(line), nil
+}
+
+// open opens the terminal at path (Device when empty) to ask on.
+func open(path string) (*os.File, error) {
+	if path == "" {
+		path = Device
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, ErrNoTerminal
+	}
+	return f, nil
 }
 
 // Interactive reports whether there is a controlling terminal to ask on.
