@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -31,16 +29,7 @@ func (emptyStore) Label(string) (string, error)     { return "", nil }
 // STS region and endpoint, for a web identity hop as for an AssumeRole hop: credentials from
 // one STS (a test endpoint, another partition's region) must never be served for another.
 func TestCacheKeyCoversSTSRegionAndEndpoint(t *testing.T) {
-	tokenFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(tokenFile, []byte("eyJhbGciOiJSUzI1NiJ9.e30.c2ln\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := plan.NewToken(tokenFile, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	webIdentity := mustHop(t, "arn:aws:iam::111111111111:role/ci")
-	webIdentity.WebIdentityToken = tok
+	webIdentity := webIdentityHop(t, "arn:aws:iam::111111111111:role/ci", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln\n")
 	hops := map[string]plan.Hop{"web identity": webIdentity, "AssumeRole": mustHop(t, "arn:aws:iam::111111111111:role/deploy")}
 
 	// keyOf returns the cache key parts of the last hop of a chain of hop.
@@ -78,16 +67,7 @@ func TestCacheKeyCoversSTSRegionAndEndpoint(t *testing.T) {
 // secret or a whole access key ID. Every later step carries its base's name, and a web
 // identity hop, which replaces the base, names its token by the start of its hash.
 func TestCacheKeyNamesTheBase(t *testing.T) {
-	tokenFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(tokenFile, []byte("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := plan.NewToken(tokenFile, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	webIdentity := mustHop(t, "arn:aws:iam::111111111111:role/ci")
-	webIdentity.WebIdentityToken = tok
+	webIdentity := webIdentityHop(t, "arn:aws:iam::111111111111:role/ci", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln")
 	role := mustHop(t, "arn:aws:iam::111111111111:role/deploy")
 	stored := func(string) (aws.Credentials, error) {
 		return aws.Credentials{AccessKeyID: "AKIASTOREDKEY0000042", SecretAccessKey: "stored-secret"}, nil

@@ -66,6 +66,23 @@ func mustHop(t *testing.T, arn string) plan.Hop {
 	return plan.Hop{Role: role, SessionName: "chain-test", Duration: time.Hour, Origin: map[string]plan.Origin{}}
 }
 
+// webIdentityHop is mustHop's hop assumed with a web identity token read from a file that
+// holds content.
+func webIdentityHop(t *testing.T, arn, content string) plan.Hop {
+	t.Helper()
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := plan.NewToken(tokenFile, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := mustHop(t, arn)
+	h.WebIdentityToken = tok
+	return h
+}
+
 func retrieve(t *testing.T, p *plan.Plan) (*Chain, error) {
 	t.Helper()
 	ch, err := New(context.Background(), p, Options{})
@@ -130,16 +147,7 @@ func TestTwoHopChainSignsEachHopWithThePreviousOne(t *testing.T) {
 func TestWebIdentityNeedsNoBaseCredentials(t *testing.T) {
 	rec := recorder(t)
 	awsEnv(t, rec.URL, "", "")
-	tokenFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(tokenFile, []byte("eyJhbGciOiJSUzI1NiJ9.e30.c2ln\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := plan.NewToken(tokenFile, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := mustHop(t, "arn:aws:iam::111111111111:role/ci")
-	h.WebIdentityToken = tok
+	h := webIdentityHop(t, "arn:aws:iam::111111111111:role/ci", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln\n")
 	if _, err := retrieve(t, &plan.Plan{Hops: []plan.Hop{h}}); err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,6 @@ package chain
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode"
@@ -31,17 +29,8 @@ func TestErrorsHideWhatSTSEchoes(t *testing.T) {
 		maxLineBytes = 800
 	)
 	secrets := []string{webToken, code, baseSecret, baseSession, mototest.EchoSecretAccessKey, mototest.EchoSessionToken}
-	tokenFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(tokenFile, []byte(webToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := plan.NewToken(tokenFile, "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	hub, deploy := mustHop(t, "arn:aws:iam::222222222222:role/hub"), mustHop(t, "arn:aws:iam::111111111111:role/deploy")
-	web := hub
-	web.WebIdentityToken = tok
+	web := webIdentityHop(t, "arn:aws:iam::222222222222:role/hub", webToken+"\n")
 	withMFA := deploy
 	withMFA.MFASerial = serial
 
