@@ -233,7 +233,7 @@ func (a *app) credentialsChecked(ctx context.Context, flags *pflag.FlagSet, forE
 		keysVersion = store.CredentialsVersion
 	}
 	src := source.New(p, source.Options{
-		Log: a.log, Cache: cache, Keys: keys, KeysVersion: keysVersion, STSTimeout: res.Store.STSTimeout, LookupEnv: a.sys.LookupEnv, SSO: a.ssoBase(ctx, store),
+		Chain:    chain.Options{Log: a.log, Cache: cache, Keys: keys, KeysVersion: keysVersion, STSTimeout: res.Store.STSTimeout, LookupEnv: a.sys.LookupEnv, SSO: a.ssoBase(ctx, store)},
 		Provider: authprovider.Command{Dir: a.sys.Dir, Env: a.sys.Environ, Stdin: a.sys.Stdin, Terminal: true, Stderr: a.sys.Stderr},
 	})
 	creds, err := src.Retrieve(ctx)

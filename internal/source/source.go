@@ -19,33 +19,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/rolehop/rolehop/internal/authprovider"
 	"github.com/rolehop/rolehop/internal/chain"
-	"github.com/rolehop/rolehop/internal/credcache"
 	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/shellenv"
 )
 
 // Options are what a Source needs besides the plan.
 type Options struct {
-	Log *slog.Logger
-	// Cache, when set, keeps the MFA session and every hop's credentials between fetches and runs.
-	Cache *credcache.Cache
-	// Keys reads the long-term keys the plan's StoredCredentials names. It is called once, on
-	// the first fetch: later fetches reuse them, so a refresh never asks for a passphrase.
-	Keys func(name string) (aws.Credentials, error)
-	// KeysVersion, when set, tells the version of stored keys without reading them (see
-	// chain.Options).
-	KeysVersion func(name string) (version string, ok bool)
-	// STSTimeout bounds each STS step; 0 means chain.DefaultSTSTimeout.
-	STSTimeout time.Duration
-	// LookupEnv reads the environment, for what the chain takes from it.
-	LookupEnv func(string) (string, bool)
+	// Chain is what each fetch's chain may use. Its Keys is called once per name, on the
+	// first fetch that needs the keys: later fetches reuse them, so a refresh never asks for
+	// a passphrase.
+	Chain chain.Options
 	// Provider says how the auth provider runs (its working directory, environment, streams
 	// and whether it may take the terminal). Its Stdin and Terminal apply to the first fetch
 	// only: a fetch after the first runs behind a command that owns the terminal, so the
 	// provider then gets no input and leaves the terminal alone.
 	Provider authprovider.Command
-	// SSO gives the credentials of an IAM Identity Center role; see chain.Options.
-	SSO func(s *plan.SSO) (aws.CredentialsProvider, string, error)
 }
 
 // Source fetches the credentials of one plan. It is safe for use by several goroutines; one
@@ -69,8 +57,8 @@ type Source struct {
 
 // New returns the source of p's credentials. It fetches nothing.
 func New(p plan.Plan, o Options) *Source {
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
+	if o.Chain.Log == nil {
+		o.Chain.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Source{plan: p, o: o, keys: map[string]aws.Credentials{}}
 }
@@ -91,14 +79,14 @@ func (s *Source) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			run.Stdin, run.Terminal = nil, false
 		}
 		var err error
-		if p, err = authprovider.Resolve(ctx, p, run, s.o.Log); err != nil {
+		if p, err = authprovider.Resolve(ctx, p, run, s.o.Chain.Log); err != nil {
 			return aws.Credentials{}, err
 		}
 	}
 	s.fetched = true
-	ch, err := chain.New(ctx, &p, chain.Options{
-		Log: s.o.Log, Cache: s.o.Cache, Keys: s.storedKeys, KeysVersion: s.o.KeysVersion, STSTimeout: s.o.STSTimeout, LookupEnv: s.o.LookupEnv, SSO: s.o.SSO,
-	})
+	o := s.o.Chain
+	o.Keys = s.storedKeys
+	ch, err := chain.New(ctx, &p, o)
 	if err != nil {
 		return aws.Credentials{}, err
 	}
@@ -120,10 +108,10 @@ func (s *Source) storedKeys(name string) (aws.Credentials, error) {
 	if c, ok := s.keys[name]; ok {
 		return c, nil
 	}
-	if s.o.Keys == nil {
+	if s.o.Chain.Keys == nil {
 		return aws.Credentials{}, errNoStore
 	}
-	c, err := s.o.Keys(name)
+	c, err := s.o.Chain.Keys(name)
 	if err != nil {
 		return aws.Credentials{}, err
 	}

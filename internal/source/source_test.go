@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/rolehop/rolehop/internal/authprovider"
+	"github.com/rolehop/rolehop/internal/chain"
 	"github.com/rolehop/rolehop/internal/mototest"
 	"github.com/rolehop/rolehop/internal/plan"
 )
@@ -40,10 +41,10 @@ func TestStoredKeysAreReadOnce(t *testing.T) {
 		Hops: []plan.Hop{{Role: role, SessionName: "s", Duration: time.Hour, Origin: map[string]plan.Origin{}}},
 	}
 	reads := 0
-	src := New(p, Options{Keys: func(name string) (aws.Credentials, error) {
+	src := New(p, Options{Chain: chain.Options{Keys: func(name string) (aws.Credentials, error) {
 		reads++
 		return aws.Credentials{AccessKeyID: "AKIASTORED0000000001", SecretAccessKey: "stored-secret"}, nil
-	}})
+	}}})
 	for range 3 {
 		creds, err := src.Retrieve(t.Context())
 		if err != nil {
