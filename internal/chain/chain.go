@@ -108,7 +108,7 @@ func New(ctx context.Context, p *plan.Plan, o Options) (*Chain, error) {
 	if c.region == "" && shared.Region != "" {
 		// The region came from the profile: check it as a setting, and against the roles'
 		// partition too.
-		if err := checkProfileRegion(ctx, p, shared.Region); err != nil {
+		if err := checkProfileRegion(ctx, p, shared.Region, o.LookupEnv); err != nil {
 			return nil, err
 		}
 		q := *p
