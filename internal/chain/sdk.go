@@ -23,14 +23,9 @@ import (
 // that calls AWS, never by a run whose credentials are all in the cache. Loading it costs
 // milliseconds (AWS_CA_BUNDLE alone is parsed certificate by certificate).
 type sdkConfig struct {
-	profile       string
-	profileOrigin plan.Origin
-	// stored names keys in rolehop's secret store that are the base of profile, when the
-	// plan took them from the profile (see awsprofile.StoredConfig); "" otherwise.
-	stored      string
-	storedWhere plan.Origin
-	// sdkBase is set when the SDK's own credential chain gives the base credentials.
-	sdkBase bool
+	// plan is the chain's plan: its profile, and whether the SDK's own credential chain gives
+	// the base credentials.
+	plan    *plan.Plan
 	region  string
 	timeout time.Duration
 	lookup  func(string) (string, bool)
@@ -43,11 +38,7 @@ type sdkConfig struct {
 }
 
 func newSDKConfig(p *plan.Plan, region string, o Options) *sdkConfig {
-	s := &sdkConfig{profile: p.Profile, profileOrigin: p.ProfileOrigin, sdkBase: p.BaseFromSDK(), region: region, timeout: o.STSTimeout, lookup: o.LookupEnv, log: o.Log}
-	if p.Profile != "" && p.StoredCredentials != "" && p.StoredOrigin.Layer == plan.FromProfile {
-		s.stored, s.storedWhere = p.StoredCredentials, p.StoredOrigin
-	}
-	return s
+	return &sdkConfig{plan: p, region: region, timeout: o.STSTimeout, lookup: o.LookupEnv, log: o.Log}
 }
 
 // load returns the configuration, loading it the first time. Its errors are whole: they name
@@ -72,19 +63,19 @@ func (s *sdkConfig) loadNow(ctx context.Context) (aws.Config, error) {
 		config.WithRegion(s.region),
 		config.WithLogger(SDKLogger(s.log)),
 	}
-	if s.profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(s.profile))
+	p := s.plan
+	if p.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(p.Profile))
 	}
-	if s.stored != "" {
-		// The SDK stops at a base whose keys are only in rolehop's secret store.
-		marker, remove, err := awsprofile.StoredConfig(s.stored)
-		if err != nil {
-			return aws.Config{}, &wholeError{fmt.Errorf("%s: %w", s.storedWhere, err)}
-		}
-		defer remove()
-		opts = append(opts, config.WithSharedConfigFiles([]string{marker, awsfiles.Locate(s.lookup).Config}))
+	stored, remove, err := storedConfigFiles(p, awsfiles.Locate(s.lookup).Config)
+	if err != nil {
+		return aws.Config{}, &wholeError{err}
 	}
-	if !s.sdkBase {
+	defer remove()
+	if stored != nil {
+		opts = append(opts, config.WithSharedConfigFiles(stored))
+	}
+	if !p.BaseFromSDK() {
 		// The SDK's own chain is not needed, so do not let it resolve (and trip over, say, an
 		// AWS_WEB_IDENTITY_TOKEN_FILE without AWS_ROLE_ARN).
 		opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
@@ -94,7 +85,7 @@ func (s *sdkConfig) loadNow(ctx context.Context) (aws.Config, error) {
 	// providers it builds for a profile's credential_process and SSO: it takes no other source.
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return aws.Config{}, &wholeError{profileError(s.profile, s.profileOrigin, err)}
+		return aws.Config{}, &wholeError{profileError(p.Profile, p.ProfileOrigin, err)}
 	}
 	cfg.HTTPClient = limitBodies(cfg.HTTPClient, maxResponseBody)
 	cfg.APIOptions = append(cfg.APIOptions, recordAttempts)
@@ -114,14 +105,13 @@ func sharedProfile(ctx context.Context, p *plan.Plan, lookup func(string) (strin
 		profile = "default"
 	}
 	files := awsfiles.Locate(lookup)
-	configFiles := []string{files.Config}
-	if p.Profile != "" && p.StoredCredentials != "" && p.StoredOrigin.Layer == plan.FromProfile {
-		marker, remove, err := awsprofile.StoredConfig(p.StoredCredentials)
-		if err != nil {
-			return config.SharedConfig{}, fmt.Errorf("%s: %w", p.StoredOrigin, err)
-		}
-		defer remove()
-		configFiles = []string{marker, files.Config}
+	configFiles, remove, err := storedConfigFiles(p, files.Config)
+	if err != nil {
+		return config.SharedConfig{}, err
+	}
+	defer remove()
+	if configFiles == nil {
+		configFiles = []string{files.Config}
 	}
 	sc, err := config.LoadSharedConfigProfile(ctx, profile, func(o *config.LoadSharedConfigOptions) {
 		o.ConfigFiles, o.CredentialsFiles = configFiles, []string{files.Credentials}
@@ -134,6 +124,21 @@ func sharedProfile(ctx context.Context, p *plan.Plan, lookup func(string) (strin
 		return config.SharedConfig{}, profileError(p.Profile, p.ProfileOrigin, err)
 	}
 	return sc, nil
+}
+
+// storedConfigFiles returns the config files that let the SDK read p's profile when the plan
+// took its base keys from rolehop's secret store, which the SDK cannot read and would stop at:
+// a marker file that stands in for them (awsprofile.StoredConfig), then configFile. It also
+// returns a function that removes the marker. Without such keys it returns no files.
+func storedConfigFiles(p *plan.Plan, configFile string) ([]string, func(), error) {
+	if p.Profile == "" || p.StoredCredentials == "" || p.StoredOrigin.Layer != plan.FromProfile {
+		return nil, func() {}, nil
+	}
+	marker, remove, err := awsprofile.StoredConfig(p.StoredCredentials)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", p.StoredOrigin, err)
+	}
+	return []string{marker, configFile}, remove, nil
 }
 
 // endpointVarsAll are the variables, besides the region, that the AWS SDK picks the STS
