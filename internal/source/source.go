@@ -122,12 +122,10 @@ func (s *Source) storedKeys(name string) (aws.Credentials, error) {
 // Region returns the region the command gets, the one STS is called in: the configured one,
 // else the profile's, else the partition's default; "" before the first fetch.
 func (s *Source) Region() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.last == nil {
-		return ""
+	if last := s.lastChain(); last != nil {
+		return last.Region()
 	}
-	return s.last.Region()
+	return ""
 }
 
 // IdentityName names the identity of the last fetch for a shell prompt (plan.IdentityName),
@@ -141,12 +139,10 @@ func (s *Source) IdentityName() string {
 // SetRegion returns the region the settings or the profile set, "" when neither does or
 // before the first fetch.
 func (s *Source) SetRegion() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.last == nil {
-		return ""
+	if last := s.lastChain(); last != nil {
+		return last.SetRegion()
 	}
-	return s.last.SetRegion()
+	return ""
 }
 
 // Envs returns the variables the auth provider asked for, as of the last fetch.
@@ -158,9 +154,7 @@ func (s *Source) Envs() []shellenv.Var {
 
 // Identity asks STS GetCallerIdentity who the credentials of the last fetch belong to.
 func (s *Source) Identity(ctx context.Context) (chain.Identity, error) {
-	s.mu.Lock()
-	last := s.last
-	s.mu.Unlock()
+	last := s.lastChain()
 	if last == nil {
 		return chain.Identity{}, errNotFetched
 	}
@@ -181,11 +175,16 @@ func (s *Source) Plan() plan.Plan {
 // FederationToken gets a federated user's session with the credentials of the last fetch,
 // which must be an IAM user's long-term keys (see chain.Chain.FederationToken).
 func (s *Source) FederationToken(ctx context.Context, name string, d time.Duration) (aws.Credentials, error) {
-	s.mu.Lock()
-	last := s.last
-	s.mu.Unlock()
+	last := s.lastChain()
 	if last == nil {
 		return aws.Credentials{}, errNotFetched
 	}
 	return last.FederationToken(ctx, name, d)
+}
+
+// lastChain returns the chain of the last fetch, nil before the first.
+func (s *Source) lastChain() *chain.Chain {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
 }
