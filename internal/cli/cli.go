@@ -116,7 +116,7 @@ func Main(ctx context.Context, sys System) int {
 // checkOutput checks the value of an --output flag that takes text or json.
 func checkOutput(output string) error {
 	if output != "text" && output != "json" {
-		return &usageError{fmt.Errorf("unknown output %q; use text or json", output)}
+		return &usageError{fmt.Errorf("flag --output: unknown output %q; use text or json", output)}
 	}
 	return nil
 }

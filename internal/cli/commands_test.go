@@ -137,7 +137,7 @@ func TestMainExitStatus(t *testing.T) {
 		{[]string{"exec", "--iam-role", "deploy", "--", "true"}, ExitExecFailure, `rolehop: flag --iam-role: "deploy" is not an ARN`},
 		{[]string{"exec", "--iam-role", deploy, "--", "no-such-program-anywhere"}, 127, "rolehop: "},
 		{[]string{"env", "--iam-role", "deploy"}, ExitError, `rolehop: flag --iam-role: "deploy" is not an ARN`},
-		{[]string{"env", "--format", "xml"}, ExitUsage, `rolehop: unknown format "xml"`},
+		{[]string{"env", "--format", "xml"}, ExitUsage, `rolehop: flag --format: unknown format "xml"`},
 		{[]string{"exce"}, ExitUsage, `rolehop: unknown command or argument "exce" for "rolehop" (did you mean exec?)`},
 		{[]string{"completion", "bsh"}, ExitUsage, `rolehop: unknown command or argument "bsh" for "rolehop completion" (did you mean bash, fish or zsh?)`},
 		{[]string{"env", "--no-such-flag"}, ExitUsage, "rolehop: unknown flag: --no-such-flag; see"},

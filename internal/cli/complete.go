@@ -15,40 +15,18 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// addCompletions teaches the shell completion what rolehop knows: the values of the flags that
-// take one of a few (--format, --output, --web-identity-provider, --keyring-backend, --region),
-// the profile names of the shared files for every --profile, the stored names for credentials
-// remove, and the programs on PATH for exec's COMMAND. A completion never asks anything: what
-// cannot be read without a prompt completes to nothing.
-func (a *app) addCompletions(root *cobra.Command) {
-	values := map[string]cobra.CompletionFunc{
-		"profile":               a.completeProfiles,
-		"format":                cobra.FixedCompletions(formats(), cobra.ShellCompDirectiveNoFileComp),
-		"output":                cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp),
-		"web-identity-provider": cobra.FixedCompletions(oidctoken.Providers(), cobra.ShellCompDirectiveNoFileComp),
-		"keyring-backend":       cobra.FixedCompletions(secretstore.Backends(), cobra.ShellCompDirectiveNoFileComp),
-		"region":                cobra.FixedCompletions(regions(), cobra.ShellCompDirectiveNoFileComp),
+// completionScripts gives the completion command its examples, and adds to the bash script
+// the stand-in it needs where bash-completion is not installed (see bashWords).
+func completionScripts(root *cobra.Command) {
+	completion, _, err := root.Find([]string{"completion"})
+	if err != nil || completion.Name() != "completion" {
+		return
 	}
-	var walk func(*cobra.Command)
-	walk = func(c *cobra.Command) {
-		for name, complete := range values {
-			if c.Flags().Lookup(name) != nil {
-				// Each command has flags of its own; registering one cannot fail.
-				_ = c.RegisterFlagCompletionFunc(name, complete)
-			}
-		}
-		for _, sub := range c.Commands() {
-			walk(sub)
-		}
-	}
-	walk(root)
-	if remove, _, err := root.Find([]string{"credentials", "remove"}); err == nil && remove.Name() == "remove" {
-		remove.ValidArgsFunction = a.completeStored
-	}
-	if exec, _, err := root.Find([]string{"exec"}); err == nil && exec.Name() == "exec" {
-		exec.ValidArgsFunction = a.completeCommand
-	}
-	if bash, _, err := root.Find([]string{"completion", "bash"}); err == nil && bash.Name() == "bash" && bash.RunE != nil {
+	completion.Example = `  source <(rolehop completion bash)
+  rolehop completion zsh > "${fpath[1]}/_rolehop"
+  rolehop completion fish | source
+  rolehop completion powershell | Out-String | Invoke-Expression`
+	if bash, _, err := completion.Find([]string{"bash"}); err == nil && bash.Name() == "bash" && bash.RunE != nil {
 		script := bash.RunE
 		bash.RunE = func(cmd *cobra.Command, args []string) error {
 			if err := script(cmd, args); err != nil {
@@ -61,15 +39,37 @@ func (a *app) addCompletions(root *cobra.Command) {
 }
 
 // forCompletion readies the command tree for a completion request (cobra's hidden __complete
-// command), which lists flags with their usage as descriptions: the usage loses the back quotes
-// that name a flag's argument in help, and each setting's aliases become flags of their own
-// (their value shared with the setting's flag), so that the shell offers them too. Parsing
-// outside a completion request is left as it is, aliases normalized to their setting's flag.
-func forCompletion(root *cobra.Command) {
+// command), and only for one: no other run reads what it sets.
+//
+// It teaches the completion what rolehop knows: the values of the flags that take one of a few
+// (--format, --output, --web-identity-provider, --keyring-backend, --region), the profile names
+// of the shared files for every --profile, the stored names for credentials remove, and the
+// programs on PATH for exec's COMMAND. A completion never asks anything: what cannot be read
+// without a prompt completes to nothing.
+//
+// A request lists flags with their usage as descriptions: the usage loses the back quotes that
+// name a flag's argument in help, and each setting's aliases become flags of their own (their
+// value shared with the setting's flag), so that the shell offers them too. Parsing outside a
+// completion request is left as it is, aliases normalized to their setting's flag.
+func (a *app) forCompletion(root *cobra.Command) {
+	values := map[string]cobra.CompletionFunc{
+		"profile":               a.completeProfiles,
+		"format":                cobra.FixedCompletions(formats(), cobra.ShellCompDirectiveNoFileComp),
+		"output":                cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp),
+		"web-identity-provider": cobra.FixedCompletions(oidctoken.Providers(), cobra.ShellCompDirectiveNoFileComp),
+		"keyring-backend":       cobra.FixedCompletions(secretstore.Backends(), cobra.ShellCompDirectiveNoFileComp),
+		"region":                cobra.FixedCompletions(regions(), cobra.ShellCompDirectiveNoFileComp),
+	}
 	var walk func(*cobra.Command)
 	walk = func(c *cobra.Command) {
 		fs := c.Flags()
 		fs.SetNormalizeFunc(nil)
+		for name, complete := range values {
+			if fs.Lookup(name) != nil {
+				// Each command has flags of its own; registering one cannot fail.
+				_ = c.RegisterFlagCompletionFunc(name, complete)
+			}
+		}
 		for _, s := range spec.Settings() {
 			f := fs.Lookup(s.Flag)
 			if f == nil {
@@ -87,6 +87,12 @@ func forCompletion(root *cobra.Command) {
 		}
 	}
 	walk(root)
+	if remove, _, err := root.Find([]string{"credentials", "remove"}); err == nil && remove.Name() == "remove" {
+		remove.ValidArgsFunction = a.completeStored
+	}
+	if exec, _, err := root.Find([]string{"exec"}); err == nil && exec.Name() == "exec" {
+		exec.ValidArgsFunction = a.completeCommand
+	}
 }
 
 // isCompletion reports whether cmd is cobra's completion request command.

@@ -96,7 +96,7 @@ type envInput struct {
 func (a *app) env(ctx context.Context, in envInput) error {
 	f, err := shellenv.ParseFormat(in.format)
 	if err != nil && in.format != formatTerragrunt {
-		return &usageError{fmt.Errorf("unknown format %q; use one of %s", in.format, strings.Join(formats(), ", "))}
+		return &usageError{fmt.Errorf("flag --format: unknown format %q; use one of %s", in.format, strings.Join(formats(), ", "))}
 	}
 	s, err := a.credentials(ctx, in.settings, false)
 	if err != nil {

@@ -70,7 +70,7 @@ type policyInput struct {
 func (a *app) policy(w io.Writer, in policyInput) error {
 	switch {
 	case in.output != "json" && in.output != "hcl":
-		return &usageError{fmt.Errorf("unknown output %q; use json or hcl", in.output)}
+		return &usageError{fmt.Errorf("flag --output: unknown output %q; use json or hcl", in.output)}
 	case in.set.Key != "" && in.set.KeyPrefix != "":
 		return &usageError{errors.New("--key and --key-prefix exclude each other; give one")}
 	case in.bootstrap && in.readOnly:

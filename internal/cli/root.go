@@ -51,8 +51,8 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 			root.AddCommand(commands[name]())
 		}
 		root.InitDefaultCompletionCmd()
+		completionScripts(root)
 	}
-	a.addCompletions(root)
 	// Every Use line already says where the options go. A word two edits from a subcommand is
 	// taken for a typo of it (see unknownCommand).
 	var quiet func(*cobra.Command)
@@ -69,14 +69,6 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 		}
 	}
 	quiet(root)
-	for _, c := range root.Commands() {
-		if c.Name() == "completion" {
-			c.Example = `  source <(rolehop completion bash)
-  rolehop completion zsh > "${fpath[1]}/_rolehop"
-  rolehop completion fish | source
-  rolehop completion powershell | Out-String | Invoke-Expression`
-		}
-	}
 	return root
 }
 
@@ -110,7 +102,7 @@ func (a *app) named() string {
 // --debug: only exec --server's refresh messages are logged at it.
 func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	if isCompletion(cmd) {
-		forCompletion(cmd.Root())
+		a.forCompletion(cmd.Root())
 	}
 	if cmd != nil {
 		if err := emptyFlag(cmd.Flags()); err != nil {

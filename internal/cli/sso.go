@@ -105,11 +105,7 @@ func (a *app) ssoCmd() *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			client, _, err := a.ssoClientFor(cmd, args)
-			if err != nil {
-				return err
-			}
-			list, err := client.Accounts(cmd.Context())
+			_, list, err := a.ssoAccounts(cmd, args)
 			if err != nil {
 				return err
 			}
@@ -125,15 +121,11 @@ account and role the login may use, named after the account's name and the role.
 written: redirect the output to add the blocks to a file.`,
 		Example: `  rolehop sso profiles corp >> ~/.aws/config`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			client, _, err := a.ssoClientFor(cmd, args)
+			session, list, err := a.ssoAccounts(cmd, args)
 			if err != nil {
 				return err
 			}
-			list, err := client.Accounts(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return writeSSOProfiles(a.out(cmd), client.Session.Name, list)
+			return writeSSOProfiles(a.out(cmd), session, list)
 		},
 	})
 	c.AddCommand(accounts, profiles)
@@ -178,7 +170,7 @@ func profileName(account, role string) string {
 	return strings.Trim(name, "-")
 }
 
-func writeAccounts(w interface{ Write([]byte) (int, error) }, list []sso.Account, output string) error {
+func writeAccounts(w io.Writer, list []sso.Account, output string) error {
 	if output == "json" {
 		if list == nil {
 			list = []sso.Account{}
@@ -193,6 +185,17 @@ func writeAccounts(w interface{ Write([]byte) (int, error) }, list []sso.Account
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", acc.ID, acc.Name, strings.Join(acc.Roles, ","))
 	}
 	return tw.Flush()
+}
+
+// ssoAccounts lists the accounts and roles of the session args or the settings name, with the
+// session's name.
+func (a *app) ssoAccounts(cmd *cobra.Command, args []string) (string, []sso.Account, error) {
+	client, _, err := a.ssoClientFor(cmd, args)
+	if err != nil {
+		return "", nil, err
+	}
+	list, err := client.Accounts(cmd.Context())
+	return client.Session.Name, list, err
 }
 
 // ssoClientFor builds the client of the session args or the settings name, with the store.

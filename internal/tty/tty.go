@@ -35,11 +35,7 @@ func AskHidden(path, prompt string) (string, error) {
 		}
 		return strings.TrimSpace(string(b)), nil
 	}
-	line, err := bufio.NewReader(f).ReadString('\n')
-	if err != nil && line == "" {
-		return "", fmt.Errorf("read from the terminal: %w", err)
-	}
-	return strings.TrimSpace(line), nil
+	return readLine(f)
 }
 
 // Ask writes prompt to the terminal at path (Device when empty) and reads a line, shown as it is
@@ -51,6 +47,12 @@ func Ask(path, prompt string) (string, error) {
 	}
 	defer f.Close()
 	fmt.Fprint(f, prompt)
+	return readLine(f)
+}
+
+// readLine reads a line from f, without its surrounding blanks; a last line without a newline
+// is still an answer.
+func readLine(f *os.File) (string, error) {
 	line, err := bufio.NewReader(f).ReadString('\n')
 	if err != nil && line == "" {
 		return "", fmt.Errorf("read from the terminal: %w", err)
@@ -72,7 +74,7 @@ func open(path string) (*os.File, error) {
 
 // Interactive reports whether there is a controlling terminal to ask on.
 func Interactive() bool {
-	f, err := os.OpenFile(Device, os.O_RDWR, 0)
+	f, err := open("")
 	if err != nil {
 		return false
 	}
