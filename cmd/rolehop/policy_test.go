@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,17 +78,12 @@ var (
 func lockfileShape() proofShape {
 	return proofShape{
 		name: "lockfile",
-		tf: `terraform {
-  backend "s3" {
-    bucket         = "{{bucket}}"
-    key            = "live/app/terraform.tfstate"
-    region         = "us-east-1"
-    use_lockfile   = true
-    use_path_style = true
-    endpoints      = { s3 = "{{moto}}", sts = "{{moto}}" }
-  }
-}
-` + proofResource,
+		tf: s3BackendTF(`
+bucket       = "{{bucket}}"
+key          = "live/app/terraform.tfstate"
+region       = "us-east-1"
+use_lockfile = true
+`),
 		// From Terragrunt: the unit includes the root file, whose key is an expression; the
 		// Terraform configuration is what Terragrunt would generate for the unit live/app.
 		policyArgs: []string{"--from", "live/app"},
@@ -124,19 +120,14 @@ func lockfileShape() proofShape {
 func dynamoDBShape() proofShape {
 	return proofShape{
 		name: "dynamodb",
-		tf: `terraform {
-  backend "s3" {
-    bucket         = "{{bucket}}"
-    key            = "app/terraform.tfstate"
-    region         = "us-east-1"
-    dynamodb_table = "{{table}}"
-    encrypt        = true
-    kms_key_id     = "{{kms}}"
-    use_path_style = true
-    endpoints      = { s3 = "{{moto}}", sts = "{{moto}}", dynamodb = "{{moto}}" }
-  }
-}
-` + proofResource,
+		tf: s3BackendTF(`
+bucket         = "{{bucket}}"
+key            = "app/terraform.tfstate"
+region         = "us-east-1"
+dynamodb_table = "{{table}}"
+encrypt        = true
+kms_key_id     = "{{kms}}"
+`),
 		// From flags only, in a directory that has no configuration.
 		policyArgs: []string{"--bucket", "{{bucket}}", "--key", "app/terraform.tfstate", "--region", "us-east-1", "--account", proofAccount,
 			"--dynamodb-table", "{{table}}", "--kms-key-arn", "{{kms}}"},
@@ -162,18 +153,13 @@ func dynamoDBShape() proofShape {
 func workspacesShape() proofShape {
 	return proofShape{
 		name: "workspaces",
-		tf: `terraform {
-  backend "s3" {
-    bucket               = "{{bucket}}"
-    key                  = "app/terraform.tfstate"
-    workspace_key_prefix = "workspaces"
-    region               = "us-east-1"
-    use_lockfile         = true
-    use_path_style       = true
-    endpoints            = { s3 = "{{moto}}", sts = "{{moto}}" }
-  }
-}
-` + proofResource,
+		tf: s3BackendTF(`
+bucket               = "{{bucket}}"
+key                  = "app/terraform.tfstate"
+workspace_key_prefix = "workspaces"
+region               = "us-east-1"
+use_lockfile         = true
+`),
 		setup: func(t *testing.T, c *proofCase) { c.createBucket(t) },
 		steps: []proofStep{
 			tfInit, tfApply,
@@ -213,23 +199,16 @@ func bootstrapShape() proofShape {
 		"CreateLockTable dynamodb:DescribeTable":         "bootstrap",
 		"CreateLockTable dynamodb:CreateTable":           "bootstrap",
 	}
-	for g, step := range lock {
-		needs[g] = step
-	}
+	maps.Copy(needs, lock)
 	return proofShape{
 		name: "bootstrap",
-		tf: `terraform {
-  backend "s3" {
-    bucket         = "{{bucket}}"
-    key            = "app/terraform.tfstate"
-    region         = "us-east-1"
-    use_lockfile   = true
-    dynamodb_table = "{{table}}"
-    use_path_style = true
-    endpoints      = { s3 = "{{moto}}", sts = "{{moto}}", dynamodb = "{{moto}}" }
-  }
-}
-` + proofResource,
+		tf: s3BackendTF(`
+bucket         = "{{bucket}}"
+key            = "app/terraform.tfstate"
+region         = "us-east-1"
+use_lockfile   = true
+dynamodb_table = "{{table}}"
+`),
 		policyArgs: []string{"--bootstrap", "--account", proofAccount},
 		steps: append([]proofStep{{"bootstrap", []string{"python3", "{{testdata}}/bootstrap.py", "{{bucket}}", "{{table}}"}}},
 			standardSteps...),
@@ -274,12 +253,25 @@ func readOnlyShape() proofShape {
 	}
 }
 
-// proofResource is all the configuration manages: no provider to download.
-const proofResource = `
+// s3BackendTF is a Terraform configuration with an S3 backend of settings (one "name = value"
+// a line) that talks to moto, and a resource that needs no provider to download.
+func s3BackendTF(settings string) string {
+	var b strings.Builder
+	b.WriteString("terraform {\n  backend \"s3\" {\n")
+	for line := range strings.Lines(strings.TrimSpace(settings) + "\n") {
+		b.WriteString("    " + line)
+	}
+	b.WriteString(`    use_path_style = true
+    endpoints      = { s3 = "{{moto}}", sts = "{{moto}}", dynamodb = "{{moto}}" }
+  }
+}
+
 resource "terraform_data" "app" {
   input = "managed under a generated policy"
 }
-`
+`)
+	return b.String()
+}
 
 // proof is what the shapes share: the enforcing moto, its admin and the user whose keys
 // rolehop starts from.

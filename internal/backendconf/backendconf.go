@@ -143,10 +143,6 @@ func (r *reader) readTFDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	isOverride := func(p string) bool {
-		b := filepath.Base(p)
-		return b == "override.tf" || strings.HasSuffix(b, "_override.tf")
-	}
 	slices.SortStableFunc(files, func(a, b string) int {
 		switch {
 		case isOverride(a) == isOverride(b):
@@ -157,6 +153,12 @@ func (r *reader) readTFDir(dir string) error {
 		return -1
 	})
 	return r.readTF(files)
+}
+
+// isOverride reports whether path is a Terraform override file: override.tf or *_override.tf.
+func isOverride(path string) bool {
+	b := filepath.Base(path)
+	return b == "override.tf" || strings.HasSuffix(b, "_override.tf")
 }
 
 // readTF reads the backend block of the terraform blocks of files. Only an override file may
@@ -181,7 +183,7 @@ func (r *reader) readTF(files []string) error {
 					continue
 				case len(b.Labels) != 1 || b.Labels[0] != "s3":
 					return fmt.Errorf("%s configures the %q backend; rolehop policy knows the S3 backend only", at, strings.Join(b.Labels, " "))
-				case first != nil && !strings.HasSuffix(filepath.Base(path), "override.tf"):
+				case first != nil && !isOverride(path):
 					return fmt.Errorf("%s and %s both configure the backend; Terraform allows one", first, at)
 				}
 				first = &at

@@ -96,6 +96,15 @@ resource "terraform_data" "x" {}
 			},
 			err: "a.tf:2 and b.tf:2 both configure the backend; Terraform allows one",
 		},
+		{
+			// Terraform's override files are override.tf and *_override.tf; this is not one.
+			name: "two backends, one in a file whose name only ends in override.tf",
+			files: map[string]string{
+				"a.tf":          "terraform {\n  backend \"s3\" {}\n}\n",
+				"nooverride.tf": "terraform {\n  backend \"s3\" {}\n}\n",
+			},
+			err: "a.tf:2 and nooverride.tf:2 both configure the backend; Terraform allows one",
+		},
 		{name: "another backend", files: map[string]string{"main.tf": "terraform {\n  backend \"gcs\" {}\n}\n"}, err: `main.tf:2 configures the "gcs" backend; rolehop policy knows the S3 backend only`},
 		{name: "cloud", files: map[string]string{"main.tf": "terraform {\n  cloud {}\n}"}, err: "main.tf:2 configures HCP Terraform (a cloud block), not an S3 backend"},
 		{name: "syntax error", files: map[string]string{"main.tf": `terraform {`}, err: "main.tf:1"},

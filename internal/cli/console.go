@@ -151,10 +151,11 @@ func (a *app) signIn(ctx context.Context, s *session, dest console.Destination, 
 // signinEndpoint reads ROLEHOP_SIGNIN_ENDPOINT: nil when it is not set.
 func (a *app) signinEndpoint() (*url.URL, error) {
 	v, _ := a.sys.LookupEnv(signinEndpointEnv)
-	if strings.TrimSpace(v) == "" {
+	v = strings.TrimSpace(v)
+	if v == "" {
 		return nil, nil
 	}
-	u, err := console.ParseEndpoint(strings.TrimSpace(v))
+	u, err := console.ParseEndpoint(v)
 	if err != nil {
 		return nil, fmt.Errorf("env %s: %w", signinEndpointEnv, err)
 	}

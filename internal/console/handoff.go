@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
 	"net"
@@ -47,9 +48,10 @@ func NewHandoff(login string) (*Handoff, error) {
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Cache-Control", "no-store")
 			w.Header().Set("Referrer-Policy", "no-referrer")
-			// The path is the secret; the Host check keeps a page in the browser from reaching
-			// the link through a name that resolves to 127.0.0.1 (DNS rebinding).
-			if r.Host != host || r.URL.Path != path || r.URL.RawQuery != "" {
+			// The path is the secret, compared in constant time as the credential server's
+			// token is; the Host check keeps a page in the browser from reaching the link
+			// through a name that resolves to 127.0.0.1 (DNS rebinding).
+			if r.Host != host || subtle.ConstantTimeCompare([]byte(r.URL.Path), []byte(path)) != 1 || r.URL.RawQuery != "" {
 				http.NotFound(w, r)
 				return
 			}

@@ -61,45 +61,37 @@ func TestStartEnforcing(t *testing.T) {
 
 	tests := []struct {
 		name string
-		call func() error
+		call func() ([]byte, error)
 		want string // "" for success, else a part of the error
 	}{
-		{"admin lists with a query holding / and :", func() error {
-			_, err := admin.Do(t.Context(), "s3", http.MethodGet, "/bucket?list-type=2&prefix=env%3A%2F", nil)
-			return err
+		{"admin lists with a query holding / and :", func() ([]byte, error) {
+			return admin.Do(t.Context(), "s3", http.MethodGet, "/bucket?list-type=2&prefix=env%3A%2F", nil)
 		}, ""},
-		{"object under the allowed prefix", func() error {
-			_, err := writer.Do(t.Context(), "s3", http.MethodPut, "/bucket/allowed/state", []byte("{}"))
-			return err
+		{"object under the allowed prefix", func() ([]byte, error) {
+			return writer.Do(t.Context(), "s3", http.MethodPut, "/bucket/allowed/state", []byte("{}"))
 		}, ""},
-		{"object outside the allowed prefix", func() error {
-			_, err := writer.Do(t.Context(), "s3", http.MethodPut, "/bucket/other/state", []byte("{}"))
-			return err
+		{"object outside the allowed prefix", func() ([]byte, error) {
+			return writer.Do(t.Context(), "s3", http.MethodPut, "/bucket/other/state", []byte("{}"))
 		}, "AccessDenied"},
-		{"action the policy lacks", func() error {
-			_, err := writer.Do(t.Context(), "s3", http.MethodGet, "/bucket?list-type=2&prefix=env%3A%2F", nil)
-			return err
+		{"action the policy lacks", func() ([]byte, error) {
+			return writer.Do(t.Context(), "s3", http.MethodGet, "/bucket?list-type=2&prefix=env%3A%2F", nil)
 		}, "AccessDenied"},
-		{"S3 with a key moto did not issue", func() error {
-			_, err := stranger.Do(t.Context(), "s3", http.MethodPut, "/bucket/allowed/state", []byte("{}"))
-			return err
+		{"S3 with a key moto did not issue", func() ([]byte, error) {
+			return stranger.Do(t.Context(), "s3", http.MethodPut, "/bucket/allowed/state", []byte("{}"))
 		}, "InvalidAccessKeyId"},
-		{"IAM with a wrong secret", func() error {
-			_, err := wrongSecret.IAM(t.Context(), "GetUser")
-			return err
+		{"IAM with a wrong secret", func() ([]byte, error) {
+			return wrongSecret.IAM(t.Context(), "GetUser")
 		}, "SignatureDoesNotMatch"},
-		{"item in the allowed table", func() error {
-			_, err := writer.JSON(t.Context(), "dynamodb", "1.0", "DynamoDB_20120810.PutItem", item("allowed"))
-			return err
+		{"item in the allowed table", func() ([]byte, error) {
+			return writer.JSON(t.Context(), "dynamodb", "1.0", "DynamoDB_20120810.PutItem", item("allowed"))
 		}, ""},
-		{"item in another table", func() error {
-			_, err := writer.JSON(t.Context(), "dynamodb", "1.0", "DynamoDB_20120810.PutItem", item("other"))
-			return err
+		{"item in another table", func() ([]byte, error) {
+			return writer.JSON(t.Context(), "dynamodb", "1.0", "DynamoDB_20120810.PutItem", item("other"))
 		}, "AccessDenied"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.call()
+			_, err := tt.call()
 			switch {
 			case tt.want == "" && err != nil:
 				t.Fatalf("got %v, want success", err)

@@ -212,16 +212,9 @@ func (b Backend) workspaceKey() string {
 	return prefix + "/*/" + b.Key
 }
 
-func (b Backend) partition() string {
-	if b.Region == "" || b.Region == "*" {
-		return "aws"
-	}
-	return plan.RegionPartition(b.Region)
-}
-
 // s3ARN is the ARN of the bucket ("" key) or of an object in it.
 func (b Backend) s3ARN(key string) string {
-	arn := "arn:" + b.partition() + ":s3:::" + b.Bucket
+	arn := "arn:" + plan.RegionPartition(b.Region) + ":s3:::" + b.Bucket
 	if key != "" {
 		arn += "/" + key
 	}
@@ -237,7 +230,7 @@ func (b Backend) s3ARNs(keys []string, suffix string) []string {
 }
 
 func (b Backend) tableARN() string {
-	return "arn:" + b.partition() + ":dynamodb:" + orAny(b.Region) + ":" + orAny(b.Account) + ":table/" + b.DynamoDBTable
+	return "arn:" + plan.RegionPartition(b.Region) + ":dynamodb:" + orAny(b.Region) + ":" + orAny(b.Account) + ":table/" + b.DynamoDBTable
 }
 
 // KMSKeyARN returns the ARN of the key kms_key_id names, when it is an ARN or a key ID; an
@@ -249,11 +242,7 @@ func KMSKeyARN(id, region, account string) (string, error) {
 	case strings.HasPrefix(id, "arn:"):
 		return id, nil
 	}
-	partition := "aws"
-	if region != "" && region != "*" {
-		partition = plan.RegionPartition(region)
-	}
-	return "arn:" + partition + ":kms:" + orAny(region) + ":" + orAny(account) + ":key/" + id, nil
+	return "arn:" + plan.RegionPartition(region) + ":kms:" + orAny(region) + ":" + orAny(account) + ":key/" + id, nil
 }
 
 func orAny(s string) string {
