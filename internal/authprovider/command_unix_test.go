@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -36,15 +35,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(helperVar) == "1" {
 		os.Exit(helper())
 	}
-	// Started with SIGINT ignored (say, as a background job of a script), the test binary
-	// would pass that on to providers, and those that should die of it would not; and Run
-	// would rightly leave SIGINT and SIGHUP alone, so the tests sending them would fail.
-	// Catching them here ignores them all the same, and gives children the default disposition.
-	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGHUP} {
-		if signal.Ignored(sig) {
-			signal.Notify(make(chan os.Signal, 1), sig)
-		}
-	}
+	proctest.CatchIgnored(syscall.SIGINT, syscall.SIGHUP)
 	os.Exit(m.Run())
 }
 

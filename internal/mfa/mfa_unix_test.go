@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -29,11 +28,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(helperVar) == "1" {
 		os.Exit(helper())
 	}
-	// Started with SIGHUP ignored (nohup), the test binary would rightly leave it alone and
-	// the test sending it fail. Catching it here ignores it all the same.
-	if signal.Ignored(syscall.SIGHUP) {
-		signal.Notify(make(chan os.Signal, 1), syscall.SIGHUP)
-	}
+	proctest.CatchIgnored(syscall.SIGHUP)
 	os.Exit(m.Run())
 }
 

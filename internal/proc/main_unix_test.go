@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rolehop/rolehop/internal/proc"
+	"github.com/rolehop/rolehop/internal/proctest"
 	"github.com/rolehop/rolehop/internal/tty"
 )
 
@@ -41,13 +41,7 @@ func TestMain(m *testing.M) {
 	case "foreground":
 		os.Exit(foreground())
 	}
-	// Started with these ignored (say, as a background job of a script), the test binary would
-	// rightly leave them alone and the tests fail. Catching them here ignores them all the same.
-	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGHUP} {
-		if signal.Ignored(sig) {
-			signal.Notify(make(chan os.Signal, 1), sig)
-		}
-	}
+	proctest.CatchIgnored(syscall.SIGINT, syscall.SIGHUP)
 	os.Exit(m.Run())
 }
 

@@ -5,6 +5,7 @@ package proctest
 
 import (
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,4 +42,17 @@ func ReadPid(t testing.TB, path string) int {
 		t.Fatal(err)
 	}
 	return pid
+}
+
+// CatchIgnored catches those of sigs that the test binary was started with ignored (by nohup,
+// say, or as a background job of a script), which ignores them all the same. Code under test
+// rightly leaves an ignored signal alone, and a program it starts inherits the disposition, so
+// the tests that send one would fail; a caught signal is handled by the code under test, and
+// reset to the default in the programs it starts.
+func CatchIgnored(sigs ...os.Signal) {
+	for _, sig := range sigs {
+		if signal.Ignored(sig) {
+			signal.Notify(make(chan os.Signal, 1), sig)
+		}
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rolehop/rolehop/internal/proctest"
 	"github.com/rolehop/rolehop/internal/run"
 )
 
@@ -35,15 +35,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(helperVar) == "1" {
 		os.Exit(helper())
 	}
-	// Started with these ignored (say, as a background job of a script), the test binary
-	// would pass that on to the helpers, which then rightly leave the signals alone and the
-	// forwarding tests fail. Catching them here ignores them all the same, and gives the
-	// helpers the default disposition, as go test does.
-	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP} {
-		if signal.Ignored(sig) {
-			signal.Notify(make(chan os.Signal, 1), sig)
-		}
-	}
+	proctest.CatchIgnored(syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP)
 	os.Exit(m.Run())
 }
 
