@@ -8,11 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rolehop/rolehop/internal/authprovider"
+	"github.com/rolehop/rolehop/internal/proctest"
 )
 
 // helperVar, set to 1, makes the test binary act as rolehop running a provider: see helper.
@@ -36,15 +35,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(helperVar) == "1" {
 		os.Exit(helper())
 	}
-	// Started with SIGINT ignored (say, as a background job of a script), the test binary
-	// would pass that on to providers, and those that should die of it would not; and Run
-	// would rightly leave SIGINT and SIGHUP alone, so the tests sending them would fail.
-	// Catching them here ignores them all the same, and gives children the default disposition.
-	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGHUP} {
-		if signal.Ignored(sig) {
-			signal.Notify(make(chan os.Signal, 1), sig)
-		}
-	}
+	proctest.CatchIgnored(syscall.SIGINT, syscall.SIGHUP)
 	os.Exit(m.Run())
 }
 
@@ -301,9 +292,7 @@ func TestRunTimeoutKillsProcessGroup(t *testing.T) {
 	if elapsed := time.Since(start); elapsed > timeout {
 		t.Errorf("Run returned after %v", elapsed)
 	}
-	for _, name := range []string{"self", "child"} {
-		awaitGone(t, name, readPid(t, filepath.Join(c.Dir, name)))
-	}
+	proctest.AwaitGone(t, c.Dir, "self", "child")
 }
 
 func TestRunExpiredContext(t *testing.T) {
@@ -320,7 +309,7 @@ func TestRunCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		awaitFile(t, filepath.Join(c.Dir, "ready"))
+		proctest.AwaitFile(t, filepath.Join(c.Dir, "ready"))
 		cancel()
 	}()
 	_, err := c.Run(ctx)
@@ -330,7 +319,7 @@ func TestRunCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Run error %v is not context.Canceled", err)
 	}
-	awaitGone(t, "child", readPid(t, filepath.Join(c.Dir, "child")))
+	proctest.AwaitGone(t, c.Dir, "child")
 }
 
 func TestRunSignalKillsProcessGroup(t *testing.T) {
@@ -342,7 +331,7 @@ func TestRunSignalKillsProcessGroup(t *testing.T) {
 				// Sent to rolehop (this test binary) while the provider runs, as by a
 				// supervisor, or by a terminal when the provider's stdin is not the terminal.
 				ready := filepath.Join(c.Dir, "ready")
-				awaitFile(t, ready)
+				proctest.AwaitFile(t, ready)
 				if _, err := os.Stat(ready); err == nil {
 					_ = unix.Kill(os.Getpid(), sig)
 				}
@@ -351,9 +340,7 @@ func TestRunSignalKillsProcessGroup(t *testing.T) {
 			if want := "auth provider ./p.sh was stopped: interrupted by " + name; err.Error() != want {
 				t.Errorf("Run error:\n got %q\nwant %q", err, want)
 			}
-			for _, what := range []string{"self", "child"} {
-				awaitGone(t, what, readPid(t, filepath.Join(c.Dir, what)))
-			}
+			proctest.AwaitGone(t, c.Dir, "self", "child")
 		})
 	}
 }
@@ -387,76 +374,10 @@ func TestRunOutputLimit(t *testing.T) {
 func TestRunLeftoverChildKeepsStdoutOpen(t *testing.T) {
 	// Something the provider started and left running, a browser, say, holds its stdout.
 	c := provider(t, `sleep 30 & echo $! > child; echo '{"envs": {"DONE": "yes"}}'`)
-	t.Cleanup(func() {
-		if pid, err := strconv.Atoi(strings.TrimSpace(readFile(t, filepath.Join(c.Dir, "child")))); err == nil {
-			_ = unix.Kill(pid, unix.SIGKILL)
-		}
-	})
+	t.Cleanup(func() { _ = unix.Kill(proctest.ReadPid(t, filepath.Join(c.Dir, "child")), unix.SIGKILL) })
 	start := time.Now()
 	wantEnvs(t, run(t, c), authprovider.Env{Name: "DONE", Value: "yes"})
 	if elapsed := time.Since(start); elapsed > timeout {
 		t.Errorf("Run returned after %v", elapsed)
 	}
-}
-
-// awaitFile polls until the file at path exists.
-func awaitFile(t *testing.T, path string) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		if _, err := os.Stat(path); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("%s did not appear within %v", path, timeout)
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func readFile(t *testing.T, path string) string {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(data)
-}
-
-func readPid(t *testing.T, path string) int {
-	t.Helper()
-	pid, err := strconv.Atoi(strings.TrimSpace(readFile(t, path)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pid
-}
-
-// awaitGone waits until process pid is dead, and kills it if it is not.
-func awaitGone(t *testing.T, what string, pid int) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !gone(pid) {
-		if time.Now().After(deadline) {
-			_ = unix.Kill(pid, unix.SIGKILL)
-			t.Errorf("%s (pid %d) still running %v after Run returned", what, pid, timeout)
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// gone reports whether process pid has ended. A zombie has: the init process of a container
-// may take its time to reap orphans.
-func gone(pid int) bool {
-	if err := unix.Kill(pid, 0); errors.Is(err, unix.ESRCH) {
-		return true
-	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-	return len(fields) > 0 && (fields[0] == "Z" || fields[0] == "X")
 }

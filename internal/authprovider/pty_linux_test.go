@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/rolehop/rolehop/internal/proctest"
 	"github.com/rolehop/rolehop/internal/ptytest"
 )
 
@@ -52,7 +53,7 @@ func TestRunPromptsOnTerminal(t *testing.T) {
 
 func TestRunCtrlCOnTerminalStopsOnlyProvider(t *testing.T) {
 	dir, control, report := startOnTerminal(t, `: > "$READY"; read -r code; echo '{}'`)
-	awaitFile(t, filepath.Join(dir, "ready"))
+	proctest.AwaitFile(t, filepath.Join(dir, "ready"))
 	if _, err := control.Write([]byte{0x03}); err != nil { // Ctrl-C
 		t.Fatal(err)
 	}
@@ -81,4 +82,14 @@ func TestRunPromptsOnTerminalWithStdinElsewhere(t *testing.T) {
 	if got := report(); got != want {
 		t.Errorf("helper reported:\n%s\nwant:\n%s", got, want)
 	}
+}
+
+// readFile returns what the file at path holds.
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }

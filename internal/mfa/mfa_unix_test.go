@@ -4,18 +4,17 @@ package mfa
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rolehop/rolehop/internal/proctest"
 )
 
 // waitLimit bounds every wait in these tests.
@@ -29,11 +28,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(helperVar) == "1" {
 		os.Exit(helper())
 	}
-	// Started with SIGHUP ignored (nohup), the test binary would rightly leave it alone and
-	// the test sending it fail. Catching it here ignores it all the same.
-	if signal.Ignored(syscall.SIGHUP) {
-		signal.Notify(make(chan os.Signal, 1), syscall.SIGHUP)
-	}
+	proctest.CatchIgnored(syscall.SIGHUP)
 	os.Exit(m.Run())
 }
 
@@ -102,17 +97,7 @@ func TestCommandTimeoutKillsProcessGroup(t *testing.T) {
 	if elapsed := time.Since(start); elapsed > waitLimit {
 		t.Errorf("Code returned after %v", elapsed)
 	}
-	for _, name := range []string{"self", "child"} {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		awaitGone(t, name, pid)
-	}
+	proctest.AwaitGone(t, dir, "self", "child")
 }
 
 func TestCommandOutputLimit(t *testing.T) {
@@ -156,11 +141,9 @@ func TestCommandSignalKillsProcessGroup(t *testing.T) {
 	go func() {
 		// Sent to rolehop (this test binary) while the program runs, as by a supervisor.
 		ready := filepath.Join(dir, "ready")
-		for deadline := time.Now().Add(waitLimit); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-			if _, err := os.Stat(ready); err == nil {
-				_ = syscall.Kill(os.Getpid(), syscall.SIGHUP)
-				return
-			}
+		proctest.AwaitFile(t, ready)
+		if _, err := os.Stat(ready); err == nil {
+			_ = syscall.Kill(os.Getpid(), syscall.SIGHUP)
 		}
 	}()
 	_, err := Command{Line: line, Timeout: 2 * waitLimit}.Code(context.Background(), "GAHT12345678")
@@ -168,33 +151,5 @@ func TestCommandSignalKillsProcessGroup(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Fatalf("Code error = %v, want %q", err, want)
 	}
-	for _, name := range []string{"self", "child"} {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		awaitGone(t, name, pid)
-	}
-}
-
-// awaitGone waits until process pid has ended, and kills it if it has not. A zombie has ended:
-// whoever adopted it may take its time to reap it.
-func awaitGone(t *testing.T, what string, pid int) {
-	t.Helper()
-	for deadline := time.Now().Add(waitLimit); ; time.Sleep(10 * time.Millisecond) {
-		err := syscall.Kill(pid, 0)
-		status, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-		if errors.Is(err, syscall.ESRCH) || strings.Contains(string(status), "\nState:\tZ") {
-			return
-		}
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			t.Errorf("%s (pid %d) still running %v after Code returned", what, pid, waitLimit)
-			return
-		}
-	}
+	proctest.AwaitGone(t, dir, "self", "child")
 }

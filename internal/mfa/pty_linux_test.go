@@ -5,8 +5,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
+	"github.com/rolehop/rolehop/internal/proctest"
 	"github.com/rolehop/rolehop/internal/ptytest"
 )
 
@@ -55,12 +55,7 @@ func TestCommandAsksOnTerminal(t *testing.T) {
 
 func TestCommandCtrlCOnTerminalStopsOnlyTheCommand(t *testing.T) {
 	dir, control, report := startOnTerminal(t, `: > "$READY"; read -r pw </dev/tty; echo 123456`)
-	ready := filepath.Join(dir, "ready")
-	for deadline := time.Now().Add(waitLimit); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(ready); err == nil {
-			break
-		}
-	}
+	proctest.AwaitFile(t, filepath.Join(dir, "ready"))
 	if _, err := control.Write([]byte{0x03}); err != nil { // Ctrl-C
 		t.Fatal(err)
 	}

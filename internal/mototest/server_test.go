@@ -1,17 +1,17 @@
 package mototest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rolehop/rolehop/internal/proctest"
 )
 
 // httpStatus does an unsigned request against moto (which accepts those) and
@@ -216,52 +216,17 @@ func fakeAnsweringMoto(t *testing.T) (pidFile string) {
 	return pidFile
 }
 
-func readPid(t *testing.T, file string) int {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pid
-}
-
 func TestCloseKillsChildren(t *testing.T) {
 	pidFile := fakeAnsweringMoto(t)
 	s, err := Start(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	child := readPid(t, pidFile)
+	child := proctest.ReadPid(t, pidFile)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// The deadline only matters when Close failed, so it is generous.
-	deadline := time.Now().Add(time.Minute)
-	for running(child) {
-		if time.Now().After(deadline) {
-			t.Fatalf("child %d of moto_server still runs after Close", child)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// running reports whether process pid exists and has not died. A dead orphan stays a
-// zombie until init reaps it, which some inits do only every second or so.
-func running(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true // no /proc here: kill is all there is to go by
-	}
-	// The state follows the command name, which is in parentheses and may hold spaces.
-	_, state, _ := strings.Cut(string(stat[bytes.LastIndexByte(stat, ')')+1:]), " ")
-	return !strings.HasPrefix(state, "Z")
+	proctest.AwaitPidGone(t, "child of moto_server", child)
 }
 
 func TestCloseReportsEarlyExit(t *testing.T) {

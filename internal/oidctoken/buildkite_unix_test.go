@@ -3,54 +3,17 @@
 package oidctoken
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rolehop/rolehop/internal/proctest"
 )
 
 // waitLimit bounds every wait in these tests.
 const waitLimit = 10 * time.Second
-
-// agentPids returns the process IDs the fake agent wrote into the files names in dir.
-func agentPids(t *testing.T, dir string, names ...string) []int {
-	t.Helper()
-	var pids []int
-	for _, name := range names {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pids = append(pids, pid)
-	}
-	return pids
-}
-
-// awaitGone waits until process pid has ended, and kills it if it has not. A zombie has ended:
-// whoever adopted it may take its time to reap it.
-func awaitGone(t *testing.T, pid int) {
-	t.Helper()
-	for deadline := time.Now().Add(waitLimit); ; time.Sleep(10 * time.Millisecond) {
-		err := syscall.Kill(pid, 0)
-		status, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-		if errors.Is(err, syscall.ESRCH) || strings.Contains(string(status), "\nState:\tZ") {
-			return
-		}
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			t.Errorf("pid %d still running %v after Token returned", pid, waitLimit)
-			return
-		}
-	}
-}
 
 func TestBuildkiteTimeoutKillsProcessGroup(t *testing.T) {
 	dir, _ := fakeAgent(t, `sleep 30 & echo $! > "$(dirname "$0")/child"; echo $$ > "$(dirname "$0")/self"; sleep 30; echo bk.token`)
@@ -61,9 +24,7 @@ func TestBuildkiteTimeoutKillsProcessGroup(t *testing.T) {
 	if elapsed := time.Since(start); elapsed > waitLimit {
 		t.Errorf("Token returned after %v", elapsed)
 	}
-	for _, pid := range agentPids(t, dir, "self", "child") {
-		awaitGone(t, pid)
-	}
+	proctest.AwaitGone(t, dir, "self", "child")
 }
 
 func TestBuildkiteSignalKillsProcessGroup(t *testing.T) {
@@ -71,18 +32,14 @@ func TestBuildkiteSignalKillsProcessGroup(t *testing.T) {
 	go func() {
 		// Sent to rolehop (this test binary) while the agent runs, as by a supervisor.
 		ready := filepath.Join(dir, "ready")
-		for deadline := time.Now().Add(waitLimit); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-			if _, err := os.Stat(ready); err == nil {
-				_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
-				return
-			}
+		proctest.AwaitFile(t, ready)
+		if _, err := os.Stat(ready); err == nil {
+			_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
 		}
 	}()
 	_, err := newSource(t, "buildkite", Options{BuildkiteAgent: filepath.Join(dir, "buildkite-agent")}).Token(t.Context())
 	checkErr(t, err, "Buildkite: buildkite-agent oidc request-token: interrupted by SIGTERM")
-	for _, pid := range agentPids(t, dir, "self", "child") {
-		awaitGone(t, pid)
-	}
+	proctest.AwaitGone(t, dir, "self", "child")
 }
 
 func TestBuildkiteOutputLimit(t *testing.T) {

@@ -3,16 +3,11 @@
 package proc_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rolehop/rolehop/internal/proc"
+	"github.com/rolehop/rolehop/internal/proctest"
 	"github.com/rolehop/rolehop/internal/tty"
 )
 
@@ -45,13 +41,7 @@ func TestMain(m *testing.M) {
 	case "foreground":
 		os.Exit(foreground())
 	}
-	// Started with these ignored (say, as a background job of a script), the test binary would
-	// rightly leave them alone and the tests fail. Catching them here ignores them all the same.
-	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGHUP} {
-		if signal.Ignored(sig) {
-			signal.Notify(make(chan os.Signal, 1), sig)
-		}
-	}
+	proctest.CatchIgnored(syscall.SIGINT, syscall.SIGHUP)
 	os.Exit(m.Run())
 }
 
@@ -114,60 +104,4 @@ func writeScript(t *testing.T, dir, name, body string) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// awaitFile polls until the file at path exists.
-func awaitFile(t *testing.T, path string) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		if _, err := os.Stat(path); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("%s did not appear within %v", path, timeout)
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// readPid returns the process ID in the file at path.
-func readPid(t *testing.T, path string) int {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pid
-}
-
-// awaitGone waits until process pid has ended, and kills it if it has not. A zombie has ended:
-// whoever adopted it may take its time to reap it.
-func awaitGone(t *testing.T, what string, pid int) {
-	t.Helper()
-	for deadline := time.Now().Add(timeout); !gone(pid); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			_ = unix.Kill(pid, unix.SIGKILL)
-			t.Errorf("%s (pid %d) still running %v after Run returned", what, pid, timeout)
-			return
-		}
-	}
-}
-
-// gone reports whether process pid has ended.
-func gone(pid int) bool {
-	if err := unix.Kill(pid, 0); errors.Is(err, unix.ESRCH) {
-		return true
-	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-	return len(fields) > 0 && (fields[0] == "Z" || fields[0] == "X")
 }

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rolehop/rolehop/internal/proc"
+	"github.com/rolehop/rolehop/internal/proctest"
 )
 
 // program writes body as the script p.sh into a new directory, and returns a Program that runs
@@ -164,9 +165,7 @@ func TestProgramTimeoutKillsProcessGroup(t *testing.T) {
 	if elapsed := time.Since(start); elapsed > timeout {
 		t.Errorf("Run returned after %v", elapsed)
 	}
-	for _, name := range []string{"self", "child"} {
-		awaitGone(t, name, readPid(t, filepath.Join(p.Dir, name)))
-	}
+	proctest.AwaitGone(t, p.Dir, "self", "child")
 }
 
 func TestProgramContextDone(t *testing.T) {
@@ -174,7 +173,7 @@ func TestProgramContextDone(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		awaitFile(t, filepath.Join(p.Dir, "ready"))
+		proctest.AwaitFile(t, filepath.Join(p.Dir, "ready"))
 		cancel()
 	}()
 	_, err := p.Run(ctx)
@@ -182,7 +181,7 @@ func TestProgramContextDone(t *testing.T) {
 	if !errors.As(err, &stopped) || !errors.Is(err, context.Canceled) || err.Error() != "stopped: context canceled" {
 		t.Fatalf("Run = %v, want a *Stopped by context.Canceled", err)
 	}
-	awaitGone(t, "child", readPid(t, filepath.Join(p.Dir, "child")))
+	proctest.AwaitGone(t, p.Dir, "child")
 
 	expired, cancel := context.WithTimeout(context.Background(), 0)
 	defer cancel()
@@ -199,7 +198,7 @@ func TestProgramSignalKillsProcessGroup(t *testing.T) {
 			go func() {
 				// Sent to rolehop (this test binary) while the program runs, as by a supervisor.
 				ready := filepath.Join(p.Dir, "ready")
-				awaitFile(t, ready)
+				proctest.AwaitFile(t, ready)
 				if _, err := os.Stat(ready); err == nil {
 					_ = syscall.Kill(os.Getpid(), sig)
 				}
@@ -209,9 +208,7 @@ func TestProgramSignalKillsProcessGroup(t *testing.T) {
 			if !errors.As(err, &in) || in.Signal != sig || err.Error() != "stopped: interrupted by "+name {
 				t.Errorf("Run = %v, want stopped: interrupted by %s", err, name)
 			}
-			for _, what := range []string{"self", "child"} {
-				awaitGone(t, what, readPid(t, filepath.Join(p.Dir, what)))
-			}
+			proctest.AwaitGone(t, p.Dir, "self", "child")
 		})
 	}
 }
@@ -220,7 +217,7 @@ func TestProgramLeftoverChildKeepsStdoutOpen(t *testing.T) {
 	// Something the program started and left running, a browser, say, holds its stdout.
 	p := program(t, `sleep 30 & echo $! > child; echo done`)
 	p.WaitDelay = 100 * time.Millisecond
-	t.Cleanup(func() { _ = unix.Kill(readPid(t, filepath.Join(p.Dir, "child")), unix.SIGKILL) })
+	t.Cleanup(func() { _ = unix.Kill(proctest.ReadPid(t, filepath.Join(p.Dir, "child")), unix.SIGKILL) })
 	start := time.Now()
 	if got := output(t, p); got != "done\n" {
 		t.Errorf("Run = %q, want %q", got, "done\n")

@@ -15,15 +15,6 @@ import (
 	"github.com/rolehop/rolehop/internal/proc"
 )
 
-// Exit statuses for failures to start the command, as env(1) and timeout(1) use them.
-const (
-	// CannotExecute is the status when the command was found but could not be executed
-	// (permission denied, a directory, exec format error, missing interpreter).
-	CannotExecute = proc.CannotExecute
-	// NotFound is the status when the command was not found.
-	NotFound = proc.NotFound
-)
-
 // Stdio is the command's stdin, stdout and stderr: rolehop's own, normally. A nil one is the
 // null device; one that is not an *os.File is copied through a pipe, as os/exec does it.
 type Stdio struct {
@@ -44,12 +35,12 @@ type Stdio struct {
 // ctx is done the child is killed.
 //
 // Command returns the child's exit status: its exit code, or 128+N when signal N killed it.
-// err is non-nil only when the child could not be started, with status CannotExecute or
-// NotFound and a one-line message such as "command not found: terrafrom", or, which should
-// not happen, when waiting for the child failed, with status 1.
+// err is non-nil only when the child could not be started, with status proc.CannotExecute
+// or proc.NotFound and a one-line message such as "command not found: terrafrom", or, which
+// should not happen, when waiting for the child failed, with status 1.
 func Command(ctx context.Context, argv []string, env []string, stdio Stdio) (status int, err error) {
 	if len(argv) == 0 || argv[0] == "" {
-		return NotFound, errors.New("no command to run")
+		return proc.NotFound, errors.New("no command to run")
 	}
 	path, err := proc.Find(argv[0], "", env)
 	if err != nil {
@@ -108,5 +99,5 @@ func startStatus(err error) int {
 	if errors.As(err, &startErr) {
 		return startErr.Status()
 	}
-	return CannotExecute
+	return proc.CannotExecute
 }

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -19,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rolehop/rolehop/internal/proc"
+	"github.com/rolehop/rolehop/internal/proctest"
 	"github.com/rolehop/rolehop/internal/run"
 )
 
@@ -35,15 +36,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(helperVar) == "1" {
 		os.Exit(helper())
 	}
-	// Started with these ignored (say, as a background job of a script), the test binary
-	// would pass that on to the helpers, which then rightly leave the signals alone and the
-	// forwarding tests fail. Catching them here ignores them all the same, and gives the
-	// helpers the default disposition, as go test does.
-	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP} {
-		if signal.Ignored(sig) {
-			signal.Notify(make(chan os.Signal, 1), sig)
-		}
-	}
+	proctest.CatchIgnored(syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP)
 	os.Exit(m.Run())
 }
 
@@ -186,24 +179,24 @@ func TestCommandStartFailure(t *testing.T) {
 		status  int
 		message string
 	}{
-		{"not on PATH", []string{"rolehop-test-no-such-command"}, run.NotFound,
+		{"not on PATH", []string{"rolehop-test-no-such-command"}, proc.NotFound,
 			"command not found: rolehop-test-no-such-command"},
-		{"missing relative path", []string{"./missing", "arg"}, run.NotFound,
+		{"missing relative path", []string{"./missing", "arg"}, proc.NotFound,
 			"command not found: ./missing"},
-		{"missing absolute path", []string{filepath.Join(dir, "missing")}, run.NotFound,
+		{"missing absolute path", []string{filepath.Join(dir, "missing")}, proc.NotFound,
 			"command not found: " + filepath.Join(dir, "missing")},
-		{"not executable", []string{"./plain.txt"}, run.CannotExecute,
+		{"not executable", []string{"./plain.txt"}, proc.CannotExecute,
 			"cannot execute ./plain.txt: permission denied"},
-		{"directory", []string{"./subdir"}, run.CannotExecute,
+		{"directory", []string{"./subdir"}, proc.CannotExecute,
 			"cannot execute ./subdir: is a directory"},
-		{"absolute directory", []string{dir}, run.CannotExecute,
+		{"absolute directory", []string{dir}, proc.CannotExecute,
 			"cannot execute " + dir + ": is a directory"},
-		{"no #! line", []string{"./no-shebang"}, run.CannotExecute,
+		{"no #! line", []string{"./no-shebang"}, proc.CannotExecute,
 			"cannot execute ./no-shebang: exec format error"},
-		{"missing interpreter", []string{"./bad-interpreter"}, run.CannotExecute,
+		{"missing interpreter", []string{"./bad-interpreter"}, proc.CannotExecute,
 			"cannot execute ./bad-interpreter: bad interpreter /rolehop-test/no-such-interpreter: no such file or directory"},
-		{"no arguments", nil, run.NotFound, "no command to run"},
-		{"empty name", []string{""}, run.NotFound, "no command to run"},
+		{"no arguments", nil, proc.NotFound, "no command to run"},
+		{"empty name", []string{""}, proc.NotFound, "no command to run"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -263,15 +256,15 @@ func TestCommandLooksUpPathFromEnv(t *testing.T) {
 		{"skips non-executable", []string{name}, []string{"PATH=" + denied + ":" + good}, "", 42, ""},
 		{"skips directory", []string{name}, []string{"PATH=" + dirOnly + ":" + good}, "", 42, ""},
 		{"last PATH wins", []string{name}, []string{"PATH=/nonexistent", "HOME=/", "PATH=" + good}, "", 42, ""},
-		{"empty entry skipped", []string{name}, []string{"PATH=/nonexistent::/bin"}, good, run.NotFound, "command not found: " + name},
-		{"only non-executable", []string{name}, []string{"PATH=" + denied}, "", run.CannotExecute,
+		{"empty entry skipped", []string{name}, []string{"PATH=/nonexistent::/bin"}, good, proc.NotFound, "command not found: " + name},
+		{"only non-executable", []string{name}, []string{"PATH=" + denied}, "", proc.CannotExecute,
 			"cannot execute " + name + ": permission denied"},
-		{"only directory", []string{name}, []string{"PATH=" + dirOnly}, "", run.NotFound,
+		{"only directory", []string{name}, []string{"PATH=" + dirOnly}, "", proc.NotFound,
 			"command not found: " + name},
 		// rolehop's own PATH has sh; the child's does not.
-		{"no PATH", []string{"sh", "-c", "exit 0"}, []string{"HOME=/"}, "", run.NotFound,
+		{"no PATH", []string{"sh", "-c", "exit 0"}, []string{"HOME=/"}, "", proc.NotFound,
 			"command not found: sh"},
-		{"empty PATH", []string{"sh", "-c", "exit 0"}, []string{"PATH="}, "", run.NotFound,
+		{"empty PATH", []string{"sh", "-c", "exit 0"}, []string{"PATH="}, "", proc.NotFound,
 			"command not found: sh"},
 	}
 	for _, tt := range tests {
