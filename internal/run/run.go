@@ -32,7 +32,8 @@ type Stdio struct {
 // SIGUSR2) are caught and passed on to the child instead of stopping rolehop, except SIGINT
 // and SIGQUIT while rolehop is in its terminal's foreground, when the terminal has sent them
 // to the child already, and signals rolehop started with ignored, which stay ignored. When
-// ctx is done the child is killed.
+// ctx is done the child is killed. The signals stay caught once Command has returned, for
+// rolehop exits then: see the end of Command.
 //
 // Command returns the child's exit status: its exit code, or 128+N when signal N killed it.
 // err is non-nil only when the child could not be started, with status proc.CannotExecute
@@ -65,7 +66,11 @@ func Command(ctx context.Context, argv []string, env []string, stdio Stdio) (sta
 			signal.Notify(sigs, sig)
 		}
 	}
-	defer signal.Stop(sigs)
+	// They are not let go. rolehop exits with the child's status as soon as the child has
+	// exited, and a signal that comes in between (the child's own Ctrl-C, a supervisor's
+	// SIGTERM sent as it stopped) must not kill rolehop and replace that status. Letting go
+	// would also cost a round trip to the Go runtime's signal thread for each signal: about
+	// a millisecond on a small virtual machine, where rolehop takes a few in all.
 
 	if err := proc.Start(cmd); err != nil {
 		return startStatus(err), err

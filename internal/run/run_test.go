@@ -11,12 +11,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/rolehop/rolehop/internal/proc"
 	"github.com/rolehop/rolehop/internal/proctest"
@@ -25,6 +28,10 @@ import (
 
 // helperVar, set to 1, makes the test binary act as rolehop: see helper.
 const helperVar = "RUN_TEST_HELPER"
+
+// afterVar, set to a signal number, makes the helper send itself that signal once Command has
+// returned, as a signal that comes while rolehop exits after its child.
+const afterVar = "RUN_TEST_SIGNAL_AFTER"
 
 // systemPath lets children find sh and the usual utilities.
 const systemPath = "PATH=/usr/bin:/bin"
@@ -44,11 +51,17 @@ func TestMain(m *testing.M) {
 // helperVar, prints the error if any, and exits with the status, as `rolehop exec` does.
 func helper() int {
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, helperVar+"=")
+		return strings.HasPrefix(kv, helperVar+"=") || strings.HasPrefix(kv, afterVar+"=")
 	})
 	status, err := run.Command(context.Background(), os.Args[1:], env, run.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
+	}
+	if sig, err := strconv.Atoi(os.Getenv(afterVar)); err == nil {
+		// Sent to this thread, the signal is handled before tgkill returns: by the time the
+		// helper exits, it has either killed it or been caught.
+		runtime.LockOSThread()
+		_ = unix.Tgkill(os.Getpid(), unix.Gettid(), syscall.Signal(sig))
 	}
 	return status
 }
@@ -471,6 +484,24 @@ func TestCommandKeepsIgnoredSignalIgnored(t *testing.T) {
 	cmd.Stderr = &stderr
 	if status := startHelper(t, cmd).exitCode(t); status != 5 {
 		t.Errorf("status = %d, want 5 (child survived SIGHUP); stderr: %s", status, stderr.String())
+	}
+}
+
+func TestSignalAfterCommandKeepsItsStatus(t *testing.T) {
+	// rolehop exits with the child's status as soon as the child has exited. A signal that
+	// comes in between (the child's own Ctrl-C, a supervisor's SIGTERM sent as it stopped)
+	// must not kill rolehop and replace that status. (A Go program ignores SIGUSR1 and
+	// SIGUSR2 of itself; these four would kill it.)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
+		t.Run(unix.SignalName(sig), func(t *testing.T) {
+			t.Parallel()
+			cmd := helperCmd(t, []string{systemPath, afterVar + "=" + strconv.Itoa(int(sig))}, "sh", "-c", "exit 5")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if status := startHelper(t, cmd).exitCode(t); status != 5 {
+				t.Errorf("status = %d, want the child's 5; stderr: %s", status, stderr.String())
+			}
+		})
 	}
 }
 

@@ -12,11 +12,21 @@ import (
 // it: a rolehop keyring made with other permissions than keyctlPerm's may not be readable.
 func openKeyctl(cfg keyring.Config) (*Store, error) {
 	var kr keyring.Keyring
-	err := onThrowawayThread(func() error {
+	open := func() error {
 		var err error
 		kr, err = keyring.Open(cfg)
 		return err
-	})
+	}
+	// Open creates rolehop's keyring when there is none, by way of the session keyring, so
+	// then it runs on a thread of its own. Once the keyring exists, as on every run but the
+	// first, Open only finds it, and a thread started and ended for it would cost more than
+	// the rest of the open.
+	var err error
+	if keyctlHasKeyring(cfg.ServiceName) {
+		err = open()
+	} else {
+		err = onThrowawayThread(open)
+	}
 	if err != nil {
 		return nil, errOpen
 	}

@@ -16,6 +16,12 @@ func keyctlProbe() error {
 	return nil
 }
 
+// keyctlHasKeyring reports whether the user keyring holds a keyring named name.
+func keyctlHasKeyring(name string) bool {
+	_, err := unix.KeyctlSearch(unix.KEY_SPEC_USER_KEYRING, "keyring", name, 0)
+	return err == nil
+}
+
 // keyctlPerm gives the user's processes, not only those that possess the rolehop keyring,
 // the use of it and its keys. With keyring's default (possessor only), a process whose
 // session keyring does not link the user keyring (a systemd service, a new session) could not
