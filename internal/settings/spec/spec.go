@@ -6,12 +6,14 @@ package spec
 
 import (
 	"fmt"
-	"github.com/rolehop/rolehop/internal/display"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rolehop/rolehop/internal/authprovider"
 	"github.com/rolehop/rolehop/internal/credcache"
+	"github.com/rolehop/rolehop/internal/display"
 	"github.com/rolehop/rolehop/internal/oidctoken"
 	"github.com/rolehop/rolehop/internal/plan"
 )
@@ -139,8 +141,14 @@ func (s Setting) Help() string {
 }
 
 // Settings returns the settings every credential-resolving command accepts, in the order
-// `rolehop config` shows them.
-func Settings() []Setting {
+// `rolehop config` shows them. The slice is the caller's own; the settings' slices (Aliases,
+// Env) are shared and must not be changed.
+func Settings() []Setting { return slices.Clone(table()) }
+
+// table builds the settings table once, on first use: a run reads it from half a dozen places
+// (flags, layering, rolehop.hcl's schema, the checks), and building it each time was a tenth
+// of a warm run.
+var table = sync.OnceValue(func() []Setting {
 	return []Setting{
 		{Key: KeyIAMRole, Flag: "iam-role", Aliases: []string{"role-arn", "iam-assume-role"}, HiddenAliases: []string{"terragrunt-iam-role"},
 			Env: []string{"ROLEHOP_IAM_ROLE", "TG_IAM_ASSUME_ROLE", "TERRAGRUNT_IAM_ROLE"}, Kind: RoleARNs, InFile: true,
@@ -209,7 +217,7 @@ func Settings() []Setting {
 		{Key: KeyConfig, Flag: "config", Env: []string{"ROLEHOP_CONFIG"},
 			Usage: "read only this rolehop.hcl `FILE`, instead of searching the working directory and its parents"},
 	}
-}
+})
 
 // span writes a range of durations as help shows it: "15m to 12h".
 func span(lo, hi time.Duration) string {
