@@ -33,7 +33,7 @@ redacted. No credentials are fetched.`,
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			res, err := a.resolve(cmd.Flags())
+			res, err := a.resolveRows(cmd.Flags(), true)
 			if err != nil {
 				return err
 			}

@@ -161,7 +161,14 @@ func credentialCommand(c *cobra.Command) *cobra.Command {
 
 // resolve takes the settings from flags, environment and files, and logs them.
 func (a *app) resolve(flags *pflag.FlagSet) (*settings.Result, error) {
-	res, err := settings.Resolve(settings.Inputs{Flags: flags, LookupEnv: a.sys.LookupEnv, Dir: a.sys.Dir, Stderr: a.sys.Stderr, Trusted: a.trusted()})
+	return a.resolveRows(flags, false)
+}
+
+// resolveRows is resolve, with a row for every setting in the result when allRows is set (and
+// when debug lines are logged, which show every row).
+func (a *app) resolveRows(flags *pflag.FlagSet, allRows bool) (*settings.Result, error) {
+	res, err := settings.Resolve(settings.Inputs{Flags: flags, LookupEnv: a.sys.LookupEnv, Dir: a.sys.Dir, Stderr: a.sys.Stderr, Trusted: a.trusted(),
+		AllEntries: allRows || a.debugLog})
 	if err != nil {
 		return nil, err
 	}

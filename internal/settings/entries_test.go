@@ -2,6 +2,7 @@ package settings
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -128,5 +129,44 @@ func TestFlagGivenTwice(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRowsOnlyWhenAsked: a run that shows no rows gets the same plan with only the rows of
+// the settings it used; the others are worked out for `rolehop config` and --debug alone.
+func TestRowsOnlyWhenAsked(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"ROLEHOP_WEB_IDENTITY_AUDIENCE": "my-audience"}
+	withProfiles(t, env)
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	resolve := func(all bool) *Result {
+		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+		AddFlags(fs)
+		if err := fs.Parse([]string{"--iam-role", "arn:aws:iam::111111111111:role/deploy", "--duration", "2h"}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := Resolve(Inputs{Flags: fs, LookupEnv: lookup, Dir: dir, AllEntries: all})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	all, used := resolve(true), resolve(false)
+	if !reflect.DeepEqual(all.Plan, used.Plan) {
+		t.Errorf("the plans differ:\n%+v\n%+v", all.Plan, used.Plan)
+	}
+	if len(used.Entries) >= len(all.Entries) {
+		t.Errorf("%d rows without AllEntries, %d with", len(used.Entries), len(all.Entries))
+	}
+	for _, e := range used.Entries {
+		if e != entry(t, all, e.Key) {
+			t.Errorf("row %+v differs from %+v", e, entry(t, all, e.Key))
+		}
+		if e.Key == spec.KeyWebIdentityAudience {
+			t.Errorf("a row for %s, which no hop uses", e.Key)
+		}
+	}
+	if e := entry(t, used, spec.KeyDuration); e.Value != "2h" {
+		t.Errorf("duration row = %+v", e)
 	}
 }

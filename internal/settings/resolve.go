@@ -38,13 +38,19 @@ type Inputs struct {
 	// SHA-256 sum, may set the settings that run a program (auth_provider_cmd, mfa_token_cmd).
 	// Nil trusts none. A file named with --config is trusted without asking.
 	Trusted func(path string, sum [sha256.Size]byte) (trust.Verdict, error)
+	// AllEntries gives every setting a row in Result.Entries, those the plan does not use
+	// too, as `rolehop config` and --debug show them. Without, only the settings the plan
+	// used have one: the other rows read every setting's layers again, for nobody.
+	AllEntries bool
 }
 
 // Result is the outcome of resolving every setting.
 type Result struct {
 	// Plan is what to assume, checked against STS's rules.
 	Plan plan.Plan
-	// Entries lists each setting with its value (secrets redacted) and source.
+	// Entries lists settings with their values (secrets redacted) and sources: with
+	// Inputs.AllEntries every setting, in the order of the settings table; without, those the
+	// plan used, as they were resolved.
 	Entries []Entry
 	// Files are the rolehop.hcl files read, nearest first.
 	Files []string
@@ -331,7 +337,9 @@ func (r *resolver) build() error {
 	r.show(spec.KeySessionName, g.sessionName.raw, g.sessionName.src)
 	r.show(spec.KeyDuration, g.duration.raw, g.duration.src)
 	r.show(spec.KeyExternalID, orNone(g.externalID.raw, "(none)"), g.externalID.src)
-	r.showUnused()
+	if r.in.AllEntries {
+		r.showUnused()
+	}
 	if err := p.Check(); err != nil {
 		return err
 	}

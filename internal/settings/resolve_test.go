@@ -32,7 +32,7 @@ func resolveWith(t *testing.T, args []string, env map[string]string, file string
 	}
 	withProfiles(t, env)
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	return Resolve(Inputs{Flags: fs, LookupEnv: lookup, Dir: dir})
+	return Resolve(Inputs{Flags: fs, LookupEnv: lookup, Dir: dir, AllEntries: true})
 }
 
 func entry(t *testing.T, res *Result, key string) Entry {
