@@ -44,8 +44,10 @@ directory and its parents, then defaults. Run 'rolehop config' to see what appli
 	commands := a.commands()
 	if build, ok := commands[a.named()]; ok {
 		// Only the command that runs is made: the others' flags and help cost every start
-		// a fraction of a millisecond for nothing.
+		// a fraction of a millisecond for nothing. So is cobra's completion command, which
+		// it would make on every run otherwise: `completion` and `__complete` get the full tree.
 		root.AddCommand(build())
+		root.CompletionOptions.DisableDefaultCmd = true
 	} else {
 		for _, name := range slices.Sorted(maps.Keys(commands)) {
 			root.AddCommand(commands[name]())
