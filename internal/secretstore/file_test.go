@@ -187,6 +187,25 @@ func TestDamagedItem(t *testing.T) {
 			}
 			return bytes.Join(parts, []byte("."))
 		}},
+		// Two billion PBKDF2 rounds would keep every run busy for hours before the
+		// ciphertext's check could fail: the count is refused first.
+		{"a key derivation count in the billions", func(data []byte) []byte {
+			parts := bytes.Split(data, []byte("."))
+			header, err := base64.RawURLEncoding.DecodeString(string(parts[0]))
+			if err != nil {
+				panic(err)
+			}
+			var fields map[string]any
+			if err := json.Unmarshal(header, &fields); err != nil {
+				panic(err)
+			}
+			fields["p2c"] = 2_000_000_000
+			if header, err = json.Marshal(fields); err != nil {
+				panic(err)
+			}
+			parts[0] = []byte(base64.RawURLEncoding.EncodeToString(header))
+			return bytes.Join(parts, []byte("."))
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
