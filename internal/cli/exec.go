@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 
+	"github.com/rolehop/rolehop/internal/plan"
 	"github.com/rolehop/rolehop/internal/run"
 	"github.com/rolehop/rolehop/internal/settings"
 	"github.com/spf13/cobra"
@@ -71,11 +72,31 @@ func (a *app) exec(ctx context.Context, in execInput) error {
 	}
 	e := s.environment()
 	e.SetIdentity(s.src.IdentityName())
-	status, err := run.Command(ctx, argv, e.ForCommand().Apply(a.sys.Environ), run.Stdio{Stdin: a.sys.Stdin, Stdout: a.sys.Stdout, Stderr: a.sys.Stderr})
+	status, err := s.forwarding().Command(ctx, argv, e.ForCommand().Apply(a.sys.Environ), run.Stdio{Stdin: a.sys.Stdin, Stdout: a.sys.Stdout, Stderr: a.sys.Stderr})
 	if err != nil {
 		return &exitError{code: status, err: err}
 	}
 	return childStatus(status)
+}
+
+// leavesSignalsAlone reports whether getting p's credentials handles no signal of its own, so
+// that exec may start catching the signals it forwards as soon as p is known: catching them
+// costs a round trip to the Go runtime's signal thread each, which then overlaps opening the
+// store and reading the cache. Until the command starts, a signal caught does what it would
+// have done uncaught (run.Signals). That would cut short what rolehop does for an auth
+// provider, an MFA code command or a CI token program (stop it with its group and say why),
+// so a plan that may run one, or ask for an MFA code, or sign in to IAM Identity Center,
+// catches them as the command starts.
+func leavesSignalsAlone(p *plan.Plan) bool {
+	if p.AuthProvider != nil || p.MFA != nil || p.SSO != nil {
+		return false
+	}
+	for _, h := range p.Hops {
+		if h.MFASerial != "" || h.WebIdentityToken != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *app) shell() string {

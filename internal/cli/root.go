@@ -14,6 +14,7 @@ import (
 	"github.com/rolehop/rolehop/internal/awsenv"
 	"github.com/rolehop/rolehop/internal/chain"
 	"github.com/rolehop/rolehop/internal/plan"
+	"github.com/rolehop/rolehop/internal/run"
 	"github.com/rolehop/rolehop/internal/settings"
 	"github.com/rolehop/rolehop/internal/source"
 	"github.com/spf13/cobra"
@@ -189,6 +190,17 @@ type session struct {
 	src   *source.Source
 	creds aws.Credentials
 	store settings.Store
+	// signals are exec's forwarded signals, caught since the settings were resolved; nil
+	// when they are caught only as the command starts.
+	signals *run.Signals
+}
+
+// forwarding returns the signals exec forwards to its command, caught already or from now on.
+func (s *session) forwarding() *run.Signals {
+	if s.signals != nil {
+		return s.signals
+	}
+	return run.Catch()
 }
 
 // environment is what exec and env hand to the command.
@@ -221,6 +233,11 @@ func (a *app) credentialsChecked(ctx context.Context, flags *pflag.FlagSet, forE
 		res.Store.Server = false
 	}
 	p := res.Plan
+	var signals *run.Signals
+	if forExec && leavesSignalsAlone(&p) {
+		// Caught in the background while the credentials are got: see leavesSignalsAlone.
+		signals = run.Catch()
+	}
 	cache, keys, store, err := a.storeOptions(res)
 	if err != nil {
 		return nil, err
@@ -241,7 +258,7 @@ func (a *app) credentialsChecked(ctx context.Context, flags *pflag.FlagSet, forE
 	if err != nil {
 		return nil, a.loopOr(err, profile, p.ProfileOrigin)
 	}
-	return &session{src: src, creds: creds, store: res.Store}, nil
+	return &session{src: src, creds: creds, store: res.Store, signals: signals}, nil
 }
 
 func (a *app) out(cmd *cobra.Command) io.Writer { return cmd.OutOrStdout() }

@@ -30,7 +30,7 @@ func (a *app) execServer(ctx context.Context, s *session, argv []string) error {
 	}
 	defer cleanup()
 	e.UseSharedFiles(files.Config, files.Credentials)
-	status, err := run.Command(ctx, argv, e.ForCommand().Apply(a.sys.Environ), run.Stdio{Stdin: a.sys.Stdin, Stdout: a.sys.Stdout, Stderr: a.sys.Stderr})
+	status, err := s.forwarding().Command(ctx, argv, e.ForCommand().Apply(a.sys.Environ), run.Stdio{Stdin: a.sys.Stdin, Stdout: a.sys.Stdout, Stderr: a.sys.Stderr})
 	if err != nil {
 		return &exitError{code: status, err: err}
 	}

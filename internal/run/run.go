@@ -8,9 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"os/signal"
 
 	"github.com/rolehop/rolehop/internal/proc"
 )
@@ -33,13 +31,19 @@ type Stdio struct {
 // and SIGQUIT while rolehop is in its terminal's foreground, when the terminal has sent them
 // to the child already, and signals rolehop started with ignored, which stay ignored. When
 // ctx is done the child is killed. The signals stay caught once Command has returned, for
-// rolehop exits then: see the end of Command.
+// rolehop exits then: see the end of Command. Command catches them itself, as it starts;
+// Signals.Command runs the child with signals caught earlier.
 //
 // Command returns the child's exit status: its exit code, or 128+N when signal N killed it.
 // err is non-nil only when the child could not be started, with status proc.CannotExecute
 // or proc.NotFound and a one-line message such as "command not found: terrafrom", or, which
 // should not happen, when waiting for the child failed, with status 1.
 func Command(ctx context.Context, argv []string, env []string, stdio Stdio) (status int, err error) {
+	return Catch().Command(ctx, argv, env, stdio)
+}
+
+// Command is run.Command, with the signals s has caught since Catch.
+func (s *Signals) Command(ctx context.Context, argv []string, env []string, stdio Stdio) (status int, err error) {
 	if len(argv) == 0 || argv[0] == "" {
 		return proc.NotFound, errors.New("no command to run")
 	}
@@ -56,21 +60,13 @@ func Command(ctx context.Context, argv []string, env []string, stdio Stdio) (sta
 		Stderr: stdio.Stderr,
 	}
 
-	// Catch signals before starting, so that one arriving just after the child starts
-	// cannot stop rolehop and orphan the child.
-	sigs := make(chan os.Signal, 16)
-	for _, sig := range catchable() {
-		// A signal ignored on entry (nohup, a background job of a script) must stay ignored:
-		// catching it would also make the child stop ignoring it.
-		if !signal.Ignored(sig) {
-			signal.Notify(sigs, sig)
-		}
-	}
-	// They are not let go. rolehop exits with the child's status as soon as the child has
-	// exited, and a signal that comes in between (the child's own Ctrl-C, a supervisor's
-	// SIGTERM sent as it stopped) must not kill rolehop and replace that status. Letting go
-	// would also cost a round trip to the Go runtime's signal thread for each signal: about
-	// a millisecond on a small virtual machine, where rolehop takes a few in all.
+	// Every signal is caught before the child starts, so that one arriving just after it
+	// cannot stop rolehop and orphan the child. They are not let go: rolehop exits with the
+	// child's status as soon as the child has exited, and a signal that comes in between (the
+	// child's own Ctrl-C, a supervisor's SIGTERM sent as it stopped) must not kill rolehop and
+	// replace that status. Letting go would also cost a round trip to the Go runtime's signal
+	// thread for each signal: about a millisecond on a small virtual machine.
+	sigs := s.take()
 
 	if err := proc.Start(cmd); err != nil {
 		return startStatus(err), err

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +32,10 @@ const helperVar = "RUN_TEST_HELPER"
 // returned, as a signal that comes while rolehop exits after its child.
 const afterVar = "RUN_TEST_SIGNAL_AFTER"
 
+// beforeVar, set to a signal number, makes the helper catch the signals with run.Catch and,
+// once they are caught, send itself that signal and then SIGTERM, and wait to die of one.
+const beforeVar = "RUN_TEST_SIGNAL_BEFORE"
+
 // systemPath lets children find sh and the usual utilities.
 const systemPath = "PATH=/usr/bin:/bin"
 
@@ -51,17 +54,23 @@ func TestMain(m *testing.M) {
 // helperVar, prints the error if any, and exits with the status, as `rolehop exec` does.
 func helper() int {
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, helperVar+"=") || strings.HasPrefix(kv, afterVar+"=")
+		return strings.HasPrefix(kv, helperVar+"=") || strings.HasPrefix(kv, afterVar+"=") || strings.HasPrefix(kv, beforeVar+"=")
 	})
+	if sig, err := strconv.Atoi(os.Getenv(beforeVar)); err == nil {
+		<-run.Catch().Ready()
+		// The runtime hands caught signals on lowest number first: SIGTERM (15) comes after
+		// the signal under test, so dying of SIGTERM means that one did nothing.
+		signalSelf(syscall.Signal(sig))
+		signalSelf(syscall.SIGTERM)
+		time.Sleep(timeout)
+		return 99
+	}
 	status, err := run.Command(context.Background(), os.Args[1:], env, run.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}
 	if sig, err := strconv.Atoi(os.Getenv(afterVar)); err == nil {
-		// Sent to this thread, the signal is handled before tgkill returns: by the time the
-		// helper exits, it has either killed it or been caught.
-		runtime.LockOSThread()
-		_ = unix.Tgkill(os.Getpid(), unix.Gettid(), syscall.Signal(sig))
+		signalSelf(syscall.Signal(sig))
 	}
 	return status
 }
@@ -500,6 +509,47 @@ func TestSignalAfterCommandKeepsItsStatus(t *testing.T) {
 			cmd.Stderr = &stderr
 			if status := startHelper(t, cmd).exitCode(t); status != 5 {
 				t.Errorf("status = %d, want the child's 5; stderr: %s", status, stderr.String())
+			}
+		})
+	}
+}
+
+func TestSignalCaughtBeforeTheChildActsUncaught(t *testing.T) {
+	// Signals caught early (run.Catch) do, until the child starts, what they would have done
+	// uncaught: the Go runtime's defaults.
+	tests := []struct {
+		sig    syscall.Signal
+		killed syscall.Signal // what rolehop dies of, if anything
+		status int            // else its exit status
+	}{
+		{syscall.SIGINT, syscall.SIGINT, 0},
+		{syscall.SIGTERM, syscall.SIGTERM, 0},
+		{syscall.SIGHUP, syscall.SIGHUP, 0},
+		{syscall.SIGQUIT, 0, 2}, // with a stack dump
+		{syscall.SIGUSR1, syscall.SIGTERM, 0},
+		{syscall.SIGUSR2, syscall.SIGTERM, 0},
+	}
+	for _, tt := range tests {
+		t.Run(unix.SignalName(tt.sig), func(t *testing.T) {
+			t.Parallel()
+			cmd := helperCmd(t, []string{systemPath, beforeVar + "=" + strconv.Itoa(int(tt.sig))}, "true")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			p := startHelper(t, cmd)
+			select {
+			case <-p.done:
+			case <-time.After(2 * timeout):
+				t.Fatalf("helper still running after %v", 2*timeout)
+			}
+			ws, _ := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
+			switch {
+			case tt.killed != 0 && !(ws.Signaled() && ws.Signal() == tt.killed):
+				t.Errorf("helper ended with %v, want killed by %v; stderr: %s", p.cmd.ProcessState, tt.killed, stderr.String())
+			case tt.killed == 0 && (!ws.Exited() || ws.ExitStatus() != tt.status):
+				t.Errorf("helper ended with %v, want exit status %d", p.cmd.ProcessState, tt.status)
+			}
+			if tt.sig == syscall.SIGQUIT && !strings.Contains(stderr.String(), "SIGQUIT: quit") {
+				t.Errorf("no stack dump on stderr: %s", stderr.String())
 			}
 		})
 	}

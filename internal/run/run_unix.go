@@ -4,6 +4,7 @@ package run
 
 import (
 	"os"
+	"os/signal"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -15,6 +16,20 @@ func catchable() []os.Signal {
 		syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP,
 		syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2,
 	}
+}
+
+// actUncaught does what sig, caught before the child started, would have done uncaught: the
+// Go runtime stops a program on SIGINT, SIGTERM and SIGHUP, and on SIGQUIT with a stack dump;
+// it does nothing on SIGUSR1 and SIGUSR2.
+func actUncaught(sig os.Signal) {
+	if sig == syscall.SIGUSR1 || sig == syscall.SIGUSR2 {
+		return
+	}
+	signal.Reset(sig)
+	raise(sig.(syscall.Signal))
+	// Where raise returns before the signal is handled, and the exit comes first: the status
+	// a shell shows for a program sig stopped.
+	os.Exit(128 + int(sig.(syscall.Signal)))
 }
 
 // deliveredByTerminal reports whether the child has most likely received sig already.
