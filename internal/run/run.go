@@ -42,7 +42,8 @@ func Command(ctx context.Context, argv []string, env []string, stdio Stdio) (sta
 	return Catch().Command(ctx, argv, env, stdio)
 }
 
-// Command is run.Command, with the signals s has caught since Catch.
+// Command is run.Command, with the signals s has caught since Catch. It is called at most once
+// for s: from then on the signals are its own.
 func (s *Signals) Command(ctx context.Context, argv []string, env []string, stdio Stdio) (status int, err error) {
 	if len(argv) == 0 || argv[0] == "" {
 		return proc.NotFound, errors.New("no command to run")

@@ -60,8 +60,8 @@ func helper() int {
 		<-run.Catch().Ready()
 		// The runtime hands caught signals on lowest number first: SIGTERM (15) comes after
 		// the signal under test, so dying of SIGTERM means that one did nothing.
-		signalSelf(syscall.Signal(sig))
-		signalSelf(syscall.SIGTERM)
+		run.Raise(syscall.Signal(sig))
+		run.Raise(syscall.SIGTERM)
 		time.Sleep(timeout)
 		return 99
 	}
@@ -70,7 +70,7 @@ func helper() int {
 		fmt.Fprintln(os.Stderr, err)
 	}
 	if sig, err := strconv.Atoi(os.Getenv(afterVar)); err == nil {
-		signalSelf(syscall.Signal(sig))
+		run.Raise(syscall.Signal(sig))
 	}
 	return status
 }
